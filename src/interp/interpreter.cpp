@@ -1,0 +1,362 @@
+// The interpreter: the Interp instantiation of interp/handlers.h, threaded with computed
+// goto. One native activation of interpret() per SOM activation.
+#include "interp/interpreter.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "interp/handlers.h"
+#include "vm/classes.h"
+#include "vm/universe.h"
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+namespace som {
+
+[[noreturn]] static void stackOverflow(Frame* f);
+[[noreturn]] static void missingPrimitive(Method* m);
+static Value activate(Method* m, Value* args, Frame* caller, Context* outer, Block* closure);
+
+Array* copyLiteralArray(Array* literal) {
+  Array* a = newArray(literal->length);
+  for (uint64_t i = 0; i < literal->length; i++) {
+    Value e = literal->elements[i];
+    a->elements[i] = isKind(e, Kind::Array) ? Value::fromObject(copyLiteralArray(asArray(e))) : e;
+  }
+  return a;
+}
+
+static Method* fillCache(InlineCache& c, Class* cls, Symbol* sel) {
+  Method* m = lookup(cls, sel);
+  if (m) {
+    c.cls = cls;
+    c.target = m;
+  }
+  return m;
+}
+
+Value invoke(Method* m, Value* args, Frame* caller) {
+  if (m->native) return m->native(args, caller);
+  if (UNLIKELY(m->isPrimitive())) missingPrimitive(m);
+  return activate(m, args, caller, nullptr, nullptr);
+}
+
+Value invokeBlock(Block* b, Value* args, Frame* caller) {
+  args[0] = b->self;
+  return activate(b->code, args, caller, b->outer, b);
+}
+
+Value doesNotUnderstand(Symbol* sel, Value* args, Frame* caller) {
+  uint32_t argc = sel->numArgs;
+  Array* arr = newArray(argc);
+  for (uint32_t i = 0; i < argc; i++) arr->elements[i] = args[i + 1];
+  Class* cls = classOf(args[0]);
+  Method* dnu = lookup(cls, U.symDoesNotUnderstand);
+  if (!dnu)
+    runtimeError("Method " + std::string(sel->view()) + " not found in class " + className(cls) +
+                 " (and doesNotUnderstand:arguments: is not understood either)");
+  args[1] = Value::fromObject(sel);
+  args[2] = Value::fromObject(arr);
+  return invoke(dnu, args, caller);
+}
+
+Value send(Symbol* sel, Value* args, Frame* caller) {
+  Method* m = lookup(classOf(args[0]), sel);
+  if (!m) return doesNotUnderstand(sel, args, caller);
+  return invoke(m, args, caller);
+}
+
+Value sendFromNative(Value* top, Frame* caller, Symbol* sel, Value receiver,
+                     std::initializer_list<Value> args) {
+  if (top + args.size() + 4 >= U.stackLimit) stackOverflow(caller);
+  if (top + args.size() + 4 > U.stackHighWater) U.stackHighWater = top + args.size() + 4;
+  top[0] = receiver;
+  size_t i = 1;
+  for (Value a : args) top[i++] = a;
+  return send(sel, top, caller);
+}
+
+// --- the Interp mode -------------------------------------------------------------------------
+
+namespace {
+
+struct Interp {
+  Frame* f;
+  Value* sp;
+  const uint8_t* ip;
+
+  SOM_INLINE void push(Value v) { *sp++ = v; }
+  SOM_INLINE Value pop() { return *--sp; }
+  SOM_INLINE Value peek(int n) const { return sp[-1 - n]; }
+  SOM_INLINE void drop(int n) { sp -= n; }
+  SOM_INLINE Value& slot(unsigned i) { return f->slots[i]; }
+  SOM_INLINE Context* context(unsigned level) {
+    Context* c = f->context;
+    while (level--) c = c->outer;
+    return c;
+  }
+  SOM_INLINE Value literal(unsigned i) const { return f->method->literals[i]; }
+  SOM_INLINE Frame* frame() const { return f; }
+  SOM_INLINE static bool guard(bool c) { return c; }
+  // Jump distances are relative to the end of the jump instruction (3 bytes).
+  SOM_INLINE void jump(unsigned off) { ip += off; }
+  SOM_INLINE void jumpBack(unsigned off) { ip -= off; }
+
+  SOM_INLINE void send(unsigned lit, unsigned ic) {
+    Method* cm = f->method;
+    Symbol* sel = asString(cm->literals[lit]);
+    Value* args = sp - sel->numArgs - 1;
+    Class* cls = classOf(args[0]);
+    InlineCache& c = cm->caches[ic];
+    Method* target = LIKELY(c.cls == cls) ? c.target : fillCache(c, cls, sel);
+    f->ip = ip;
+    Value r = LIKELY(target != nullptr) ? invoke(target, args, f) : doesNotUnderstand(sel, args, f);
+    sp = args + 1;
+    sp[-1] = r;
+  }
+
+  void superSend(unsigned lit, unsigned ic) {
+    Method* cm = f->method;
+    Symbol* sel = asString(cm->literals[lit]);
+    Value* args = sp - sel->numArgs - 1;
+    InlineCache& c = cm->caches[ic];
+    Method* target = c.target;
+    if (!target) {
+      Class* holder = f->homeMethod()->holder;
+      Class* start = holder ? holder->superclass : nullptr;
+      target = start ? lookup(start, sel) : nullptr;
+      if (target) c = {start, target};
+    }
+    f->ip = ip;
+    Value r = target ? invoke(target, args, f) : doesNotUnderstand(sel, args, f);
+    sp = args + 1;
+    sp[-1] = r;
+  }
+
+  void unknownGlobal(Symbol* name) {
+    f->ip = ip;
+    push(sendFromNative(sp, f, U.symUnknownGlobal, slot(0), {Value::fromObject(name)}));
+  }
+
+  [[noreturn]] void nonBoolean(Value v) {
+    f->ip = ip;
+    runtimeError("a conditional expected a Boolean but got an instance of " +
+                 className(classOf(v)));
+  }
+};
+
+SOM_INLINE void leave(Frame& f) {
+  if (f.method->flags & kOwnsContext) f.context->frame = nullptr;
+  U.currentFrame = f.caller;
+  U.depth--;
+}
+
+}  // namespace
+
+static Value interpret(Frame& frame, Value* sp) {
+  Interp m{&frame, sp, frame.ip};
+  static void* const labels[] = {
+#define BC(name, len, effect, kind, tier1) &&L_##name,
+#include "interp/bytecodes.def"
+#undef BC
+  };
+#define DISPATCH() goto* labels[*m.ip]
+#define NEXT(len) \
+  m.ip += len;    \
+  DISPATCH()
+#define U8(n) m.ip[n]
+#define U16(n) readU16(m.ip + n)
+#define CHECK_UNWIND() \
+  if (UNLIKELY(m.sp[-1].isNull())) goto unwind
+
+  DISPATCH();
+
+L_PUSH_SLOT: op::PUSH_SLOT(m, U8(1)); NEXT(2);
+L_PUSH_SELF: op::PUSH_SELF(m); NEXT(1);
+L_PUSH_CTX: op::PUSH_CTX(m, U8(1), U8(2)); NEXT(3);
+L_PUSH_FIELD: op::PUSH_FIELD(m, U8(1)); NEXT(2);
+L_PUSH_CONST: op::PUSH_CONST(m, U16(1)); NEXT(3);
+L_PUSH_GLOBAL: op::PUSH_GLOBAL(m, U16(1)); CHECK_UNWIND(); NEXT(3);
+L_PUSH_BLOCK: op::PUSH_BLOCK(m, U16(1)); NEXT(3);
+L_PUSH_ARRAY_LIT: op::PUSH_ARRAY_LIT(m, U16(1)); NEXT(3);
+L_PUSH_NIL: op::PUSH_NIL(m); NEXT(1);
+L_PUSH_TRUE: op::PUSH_TRUE(m); NEXT(1);
+L_PUSH_FALSE: op::PUSH_FALSE(m); NEXT(1);
+L_PUSH_0: op::PUSH_0(m); NEXT(1);
+L_PUSH_1: op::PUSH_1(m); NEXT(1);
+L_POP: op::POP(m); NEXT(1);
+L_DUP: op::DUP(m); NEXT(1);
+L_POP_SLOT: op::POP_SLOT(m, U8(1)); NEXT(2);
+L_POP_CTX: op::POP_CTX(m, U8(1), U8(2)); NEXT(3);
+L_POP_FIELD: op::POP_FIELD(m, U8(1)); NEXT(2);
+L_SEND: op::SEND(m, U16(1), U16(3)); CHECK_UNWIND(); NEXT(5);
+L_SUPER_SEND: op::SUPER_SEND(m, U16(1), U16(3)); CHECK_UNWIND(); NEXT(5);
+L_ADD: op::ADD(m, U16(1), U16(3)); CHECK_UNWIND(); NEXT(5);
+L_SUB: op::SUB(m, U16(1), U16(3)); CHECK_UNWIND(); NEXT(5);
+L_MUL: op::MUL(m, U16(1), U16(3)); CHECK_UNWIND(); NEXT(5);
+L_LT: op::LT(m, U16(1), U16(3)); CHECK_UNWIND(); NEXT(5);
+L_LE: op::LE(m, U16(1), U16(3)); CHECK_UNWIND(); NEXT(5);
+L_GT: op::GT(m, U16(1), U16(3)); CHECK_UNWIND(); NEXT(5);
+L_GE: op::GE(m, U16(1), U16(3)); CHECK_UNWIND(); NEXT(5);
+L_EQ: op::EQ(m, U16(1), U16(3)); CHECK_UNWIND(); NEXT(5);
+L_AT: op::AT(m, U16(1), U16(3)); CHECK_UNWIND(); NEXT(5);
+L_AT_PUT: op::AT_PUT(m, U16(1), U16(3)); CHECK_UNWIND(); NEXT(5);
+L_JUMP: m.ip += 3; op::JUMP(m, U16(-2)); DISPATCH();
+L_JUMP_IF_TRUE: m.ip += 3; op::JUMP_IF_TRUE(m, U16(-2)); DISPATCH();
+L_JUMP_IF_FALSE: m.ip += 3; op::JUMP_IF_FALSE(m, U16(-2)); DISPATCH();
+L_JUMP_IF_NIL: m.ip += 3; op::JUMP_IF_NIL(m, U16(-2)); DISPATCH();
+L_JUMP_IF_NOT_NIL: m.ip += 3; op::JUMP_IF_NOT_NIL(m, U16(-2)); DISPATCH();
+L_JUMP_BACK: m.ip += 3; op::JUMP_BACK(m, U16(-2)); DISPATCH();
+L_RETURN_LOCAL: {
+  Value v = m.pop();
+  leave(frame);
+  return v;
+}
+L_RETURN_SELF: {
+  Value v = frame.slots[0];
+  leave(frame);
+  return v;
+}
+L_RETURN_NONLOCAL: {
+  Value v = m.pop();
+  Context* home = m.context(U8(1));
+  if (UNLIKELY(home->frame == nullptr)) {
+    // The home method has returned: the block has escaped.
+    frame.ip = m.ip;
+    Value r = sendFromNative(m.sp, &frame, U.symEscapedBlock, frame.slots[0],
+                             {Value::fromObject(frame.closure)});
+    leave(frame);
+    return r;
+  }
+  U.unwindTarget = home->frame;
+  U.unwindValue = v;
+  leave(frame);
+  return Value();
+}
+
+unwind:
+  if (U.unwindTarget == &frame) {
+    U.unwindTarget = nullptr;
+    if (U.restartRequested) {
+      U.restartRequested = false;
+      m.ip = frame.method->code;
+      m.sp = frame.slots + frame.method->numArgs + frame.method->numLocals;
+      DISPATCH();
+    }
+    Value v = U.unwindValue;
+    U.unwindValue = Value();
+    leave(frame);
+    return v;
+  }
+  leave(frame);
+  return Value();
+#undef DISPATCH
+#undef NEXT
+#undef U8
+#undef U16
+#undef CHECK_UNWIND
+}
+
+static Value activate(Method* m, Value* args, Frame* caller, Context* outer, Block* closure) {
+  Frame f;
+  f.caller = caller;
+  f.method = m;
+  f.slots = args;
+  f.ip = m->code;
+  f.context = outer;
+  f.closure = closure;
+  Value* locals = args + m->numArgs;
+  Value* sp = locals + m->numLocals;
+  Value* end = sp + m->maxStack;
+  if (UNLIKELY(end >= U.stackLimit || U.depth >= U.options.maxStackDepth ||
+               static_cast<char*>(__builtin_frame_address(0)) < U.nativeStackLimit))
+    stackOverflow(&f);
+  if (end > U.stackHighWater) U.stackHighWater = end;
+  for (Value* p = locals; p < sp; p++) *p = U.nil;
+  if (m->flags & kOwnsContext) {
+    Context* c = newContext(m->numContextVars, outer, &f);
+    for (unsigned i = 0; i < m->numCapturedArgs; i++)
+      c->vars[m->capturedArgs[2 * i + 1]] = args[m->capturedArgs[2 * i]];
+    f.context = c;
+  }
+  U.depth++;
+  U.currentFrame = &f;
+  return interpret(f, sp);
+}
+
+// --- errors ------------------------------------------------------------------------------
+
+static int lineOf(Frame* f) {
+  Method* m = f->method;
+  if (!m->lineTable || !f->ip || !m->code) return 0;
+  uint32_t offset = uint32_t(f->ip - m->code);
+  int line = 0;
+  for (uint32_t i = 0; i + 1 < m->lineTableLength; i += 2) {
+    if (m->lineTable[i] > offset) break;
+    line = int(m->lineTable[i + 1]);
+  }
+  return line;
+}
+
+static void printFrame(Frame* f) {
+  Method* home = f->homeMethod();
+  std::string holder = home->holder ? className(home->holder) : "?";
+  std::fprintf(stderr, "  %s>>#%s%s", holder.c_str(), std::string(home->signature->view()).c_str(),
+               f->closure ? " [block]" : "");
+  int line = lineOf(f);
+  if (f->method->sourceFile)
+    std::fprintf(stderr, " (%s:%d)", f->method->sourceFile->chars, line);
+  std::fputc('\n', stderr);
+}
+
+void printBacktrace(Frame* top) {
+  std::vector<Frame*> frames;
+  for (Frame* f = top; f; f = f->caller) frames.push_back(f);
+  std::fprintf(stderr, "Traceback (most recent call first):\n");
+  const size_t head = 25, tail = 10;
+  for (size_t i = 0; i < frames.size(); i++) {
+    if (frames.size() > head + tail && i == head) {
+      std::fprintf(stderr, "  ... %zu more frames ...\n", frames.size() - head - tail);
+      i = frames.size() - tail;
+    }
+    printFrame(frames[i]);
+  }
+}
+
+static void (*exitHook)() = nullptr;
+void onExit(void (*hook)()) { exitHook = hook; }
+
+void exitVM(int status) {
+  std::fflush(stdout);
+  if (exitHook) exitHook();
+  std::fflush(stderr);
+  std::_Exit(status);
+}
+
+void runtimeError(const std::string& message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "Runtime error: %s\n", message.c_str());
+  printBacktrace(U.currentFrame);
+  exitVM(1);
+}
+
+void fatalError(const std::string& message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s\n", message.c_str());
+  exitVM(1);
+}
+
+static void stackOverflow(Frame* f) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "Runtime error: stack overflow (%zu nested activations)\n", U.depth);
+  printBacktrace(f->caller);
+  exitVM(1);
+}
+
+static void missingPrimitive(Method* m) {
+  runtimeError("primitive " + className(m->holder) + ">>#" + std::string(m->signature->view()) +
+               " is not implemented by this VM");
+}
+
+}  // namespace som

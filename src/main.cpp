@@ -1,0 +1,203 @@
+// The command line: `twosom [options] [-cp dir1:dir2:...] path/Main.som [args...]`.
+#include <gc/gc.h>  // with GC_THREADS: pthread_create registers the thread with the collector
+#include <limits.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "interp/interpreter.h"
+#include "vm/bootstrap.h"
+#include "vm/universe.h"
+
+using namespace som;
+
+namespace {
+
+const char* kUsage =
+    "Usage: twosom [options] [-cp dir1:dir2:...] path/Main.som [arguments...]\n"
+    "\n"
+    "Runs the SOM program whose main class is defined in Main.som: the VM sends\n"
+    "`run:` (with the argument Array) or `run` to a new instance of that class.\n"
+    "\n"
+    "Options (only before the program file):\n"
+    "  -cp, --classpath PATH  directories to search for classes, ':'-separated, searched\n"
+    "                         in order before the program's directory and the bundled\n"
+    "                         core library (first match wins)\n"
+    "  --jit=MODE             execution configuration: off (the interpreter)\n"
+    "  --stats                print run time, GC and execution statistics to stderr at exit\n"
+    "  --max-heap=SIZE        limit the heap (bytes; suffixes K, M, G); exhausting it is an\n"
+    "                         out-of-memory error\n"
+    "  --max-stack-depth=N    maximum nesting of activations before a stack overflow\n"
+    "                         (default 100000)\n"
+    "  --help                 print this help and exit\n"
+    "  --version              print the version and exit\n";
+
+struct CommandLine {
+  std::vector<std::string> classPath;
+  std::vector<std::string> programArgs;  // [class name, args...]
+  std::string programDir;
+};
+
+[[noreturn]] void usageError(const std::string& msg) {
+  std::fprintf(stderr, "twosom: %s\nTry 'twosom --help' for more information.\n", msg.c_str());
+  std::exit(2);
+}
+
+size_t parseSize(const std::string& text, const char* option) {
+  char* end = nullptr;
+  unsigned long long n = std::strtoull(text.c_str(), &end, 10);
+  if (end == text.c_str()) usageError(std::string("invalid size for ") + option + ": '" + text + "'");
+  std::string suffix(end);
+  if (suffix == "K" || suffix == "k") n <<= 10;
+  else if (suffix == "M" || suffix == "m") n <<= 20;
+  else if (suffix == "G" || suffix == "g") n <<= 30;
+  else if (!suffix.empty()) usageError(std::string("invalid size for ") + option + ": '" + text + "'");
+  return size_t(n);
+}
+
+void splitPath(const std::string& path, std::vector<std::string>& out) {
+  size_t start = 0;
+  for (;;) {
+    size_t colon = path.find(':', start);
+    std::string part = path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    if (!part.empty()) out.push_back(part);
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+}
+
+std::string executableDir() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return ".";
+  buf[n] = '\0';
+  std::string p(buf);
+  size_t slash = p.rfind('/');
+  return slash == std::string::npos ? "." : p.substr(0, slash);
+}
+
+bool isDirectory(const std::string& p) { return access((p + "/Object.som").c_str(), R_OK) == 0; }
+
+// The bundled core library: beside the binary (installed or build tree), else where the
+// source tree had it when the VM was built.
+std::string bundledCoreLib() {
+  std::string exe = executableDir();
+  for (std::string candidate : {exe + "/core-lib", exe + "/../core-lib", exe + "/../share/twosom/core-lib"})
+    if (isDirectory(candidate)) return candidate;
+  return TWOSOM_CORE_LIB_DIR;
+}
+
+CommandLine parse(int argc, char** argv) {
+  CommandLine cl;
+  int i = 1;
+  for (; i < argc; i++) {
+    std::string a = argv[i];
+    if (a.empty() || a[0] != '-') break;
+    auto value = [&](const std::string& prefix) { return a.substr(prefix.size()); };
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else if (a == "--version") {
+      std::printf("TwoSOM %s\n", TWOSOM_VERSION);
+      std::exit(0);
+    } else if (a == "-cp" || a == "--classpath") {
+      if (i + 1 >= argc) usageError(a + " needs a class path argument");
+      splitPath(argv[++i], cl.classPath);
+    } else if (a.rfind("--jit=", 0) == 0) {
+      std::string mode = value("--jit=");
+      if (mode != "off") usageError("unknown --jit mode '" + mode + "' (this build has: off)");
+      U.options.jit = mode;
+    } else if (a == "--stats") {
+      U.options.stats = true;
+    } else if (a.rfind("--max-heap=", 0) == 0) {
+      U.options.maxHeapBytes = parseSize(value("--max-heap="), "--max-heap");
+    } else if (a.rfind("--max-stack-depth=", 0) == 0) {
+      U.options.maxStackDepth = parseSize(value("--max-stack-depth="), "--max-stack-depth");
+      if (U.options.maxStackDepth < 10) usageError("--max-stack-depth must be at least 10");
+    } else {
+      usageError("unknown option '" + a + "'");
+    }
+  }
+  if (i >= argc) usageError("no program file given");
+  std::string file = argv[i++];
+  size_t slash = file.rfind('/');
+  cl.programDir = slash == std::string::npos ? "." : file.substr(0, slash);
+  std::string base = slash == std::string::npos ? file : file.substr(slash + 1);
+  if (base.size() > 4 && base.compare(base.size() - 4, 4, ".som") == 0) base.resize(base.size() - 4);
+  if (access(file.c_str(), R_OK) != 0 && access((file + ".som").c_str(), R_OK) != 0) {
+    std::fprintf(stderr, "twosom: cannot read program file '%s'\n", file.c_str());
+    std::exit(1);
+  }
+  cl.programArgs.push_back(base);
+  for (; i < argc; i++) cl.programArgs.push_back(argv[i]);
+  return cl;
+}
+
+struct VmThreadArgs {
+  CommandLine* cl;
+  size_t stackSize;
+  int status;
+};
+
+void* vmMain(void* p) {
+  auto* args = static_cast<VmThreadArgs*>(p);
+  char here;
+  // Leave a margin below the native stack's end for primitives and the error path.
+  U.nativeStackLimit = &here - args->stackSize + (size_t(4) << 20);
+  bootstrap();
+  args->status = runProgram(args->cl->programArgs);
+  return nullptr;
+}
+
+void printStats() {
+  heap::Stats s = heap::stats();
+  std::fprintf(stderr,
+               "twosom stats:\n"
+               "  run time:          %.3f ms\n"
+               "  gc collections:    %llu\n"
+               "  gc time:           %llu ms\n"
+               "  bytes allocated:   %llu\n"
+               "  heap size:         %llu\n"
+               "  jit:               %s\n",
+               double(microsSinceStart()) / 1000.0, (unsigned long long)s.collections,
+               (unsigned long long)s.collectionTimeMs, (unsigned long long)s.bytesAllocated,
+               (unsigned long long)s.heapSize, U.options.jit.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  U.startMicros = uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count());
+  static char outBuffer[1 << 16];
+  std::setvbuf(stdout, outBuffer, _IOFBF, sizeof outBuffer);
+
+  CommandLine cl = parse(argc, argv);
+  U.classPath = cl.classPath;
+  U.classPath.push_back(cl.programDir);
+  U.classPath.push_back(bundledCoreLib());
+  if (U.options.stats) onExit(printStats);
+
+  heap::initialize(U.options.maxHeapBytes);
+
+  // Each SOM activation is a native activation of the interpreter: run on a thread
+  // whose stack is big enough for the maximum activation depth.
+  VmThreadArgs args{&cl, size_t(1) << 30, 0};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, args.stackSize);
+  pthread_t thread;
+  if (pthread_create(&thread, &attr, vmMain, &args) != 0) {
+    std::fprintf(stderr, "twosom: cannot create the VM thread\n");
+    return 1;
+  }
+  pthread_join(thread, nullptr);
+  exitVM(args.status);
+}
