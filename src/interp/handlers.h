@@ -23,6 +23,9 @@
 #include "vm/universe.h"
 
 #define SOM_INLINE inline __attribute__((always_inline))
+// Lambdas inside handlers must inline too, or the mode object's address escapes and the
+// interpreter's ip and sp leave their registers.
+#define SOM_LAMBDA __attribute__((always_inline))
 
 namespace som {
 
@@ -84,7 +87,7 @@ SOM_INLINE void binary(M& m, unsigned lit, unsigned ic, Fast fast) {
 }
 
 template <class M> SOM_INLINE void ADD(M& m, unsigned lit, unsigned ic) {
-  binary(m, lit, ic, [&](Value a, Value b, Value& r) {
+  binary(m, lit, ic, [&](Value a, Value b, Value& r) SOM_LAMBDA {
     if (m.guard(bothSmallInts(a, b))) return m.guard(arith::addSmall(a, b, r));
     if (m.guard(arith::bothImmediateDoubles(a, b))) {
       r = newDouble(a.asImmediateDouble() + b.asImmediateDouble());
@@ -94,7 +97,7 @@ template <class M> SOM_INLINE void ADD(M& m, unsigned lit, unsigned ic) {
   });
 }
 template <class M> SOM_INLINE void SUB(M& m, unsigned lit, unsigned ic) {
-  binary(m, lit, ic, [&](Value a, Value b, Value& r) {
+  binary(m, lit, ic, [&](Value a, Value b, Value& r) SOM_LAMBDA {
     if (m.guard(bothSmallInts(a, b))) return m.guard(arith::subSmall(a, b, r));
     if (m.guard(arith::bothImmediateDoubles(a, b))) {
       r = newDouble(a.asImmediateDouble() - b.asImmediateDouble());
@@ -104,7 +107,7 @@ template <class M> SOM_INLINE void SUB(M& m, unsigned lit, unsigned ic) {
   });
 }
 template <class M> SOM_INLINE void MUL(M& m, unsigned lit, unsigned ic) {
-  binary(m, lit, ic, [&](Value a, Value b, Value& r) {
+  binary(m, lit, ic, [&](Value a, Value b, Value& r) SOM_LAMBDA {
     if (m.guard(bothSmallInts(a, b))) return m.guard(arith::mulSmall(a, b, r));
     if (m.guard(arith::bothImmediateDoubles(a, b))) {
       r = newDouble(a.asImmediateDouble() * b.asImmediateDouble());
@@ -116,7 +119,7 @@ template <class M> SOM_INLINE void MUL(M& m, unsigned lit, unsigned ic) {
 
 template <class M, class IntCmp, class DblCmp>
 SOM_INLINE void compare(M& m, unsigned lit, unsigned ic, IntCmp ints, DblCmp dbls) {
-  binary(m, lit, ic, [&](Value a, Value b, Value& r) {
+  binary(m, lit, ic, [&](Value a, Value b, Value& r) SOM_LAMBDA {
     if (m.guard(bothSmallInts(a, b))) {
       r = boolValue(ints(a, b));
       return true;
@@ -129,26 +132,26 @@ SOM_INLINE void compare(M& m, unsigned lit, unsigned ic, IntCmp ints, DblCmp dbl
   });
 }
 template <class M> SOM_INLINE void LT(M& m, unsigned lit, unsigned ic) {
-  compare(m, lit, ic, arith::lessSmall, [](double x, double y) { return x < y; });
+  compare(m, lit, ic, [](Value a, Value b) SOM_LAMBDA { return arith::lessSmall(a, b); }, [](double x, double y) SOM_LAMBDA { return x < y; });
 }
 template <class M> SOM_INLINE void LE(M& m, unsigned lit, unsigned ic) {
-  compare(m, lit, ic, arith::lessEqualSmall, [](double x, double y) { return x <= y; });
+  compare(m, lit, ic, [](Value a, Value b) SOM_LAMBDA { return arith::lessEqualSmall(a, b); }, [](double x, double y) SOM_LAMBDA { return x <= y; });
 }
 template <class M> SOM_INLINE void GT(M& m, unsigned lit, unsigned ic) {
-  compare(m, lit, ic, [](Value a, Value b) { return arith::lessSmall(b, a); },
-          [](double x, double y) { return x > y; });
+  compare(m, lit, ic, [](Value a, Value b) SOM_LAMBDA { return arith::lessSmall(b, a); },
+          [](double x, double y) SOM_LAMBDA { return x > y; });
 }
 template <class M> SOM_INLINE void GE(M& m, unsigned lit, unsigned ic) {
-  compare(m, lit, ic, [](Value a, Value b) { return arith::lessEqualSmall(b, a); },
-          [](double x, double y) { return x >= y; });
+  compare(m, lit, ic, [](Value a, Value b) SOM_LAMBDA { return arith::lessEqualSmall(b, a); },
+          [](double x, double y) SOM_LAMBDA { return x >= y; });
 }
 template <class M> SOM_INLINE void EQ(M& m, unsigned lit, unsigned ic) {
-  compare(m, lit, ic, [](Value a, Value b) { return a == b; },
-          [](double x, double y) { return x == y; });
+  compare(m, lit, ic, [](Value a, Value b) SOM_LAMBDA { return a == b; },
+          [](double x, double y) SOM_LAMBDA { return x == y; });
 }
 
 template <class M> SOM_INLINE void AT(M& m, unsigned lit, unsigned ic) {
-  binary(m, lit, ic, [&](Value a, Value i, Value& r) {
+  binary(m, lit, ic, [&](Value a, Value i, Value& r) SOM_LAMBDA {
     if (m.guard(isKind(a, Kind::Array) && i.isSmallInt())) {
       Array* arr = asArray(a);
       uint64_t k = uint64_t(i.asSmallInt() - 1);

@@ -81,6 +81,38 @@ Value sendFromNative(Value* top, Frame* caller, Symbol* sel, Value receiver,
 
 namespace {
 
+// Slow paths take the interpreter state by value (and answer the new stack pointer) so
+// that the Interp object never escapes and ip/sp stay in registers.
+__attribute__((noinline)) Value* superSendSlow(Frame* f, Value* sp, const uint8_t* ip, unsigned lit,
+                                              unsigned ic) {
+  Method* cm = f->method;
+  Symbol* sel = asString(cm->literals[lit]);
+  Value* args = sp - sel->numArgs - 1;
+  InlineCache& c = cm->caches[ic];
+  Method* target = c.target;
+  if (!target) {
+    Class* holder = f->homeMethod()->holder;
+    Class* start = holder ? holder->superclass : nullptr;
+    target = start ? lookup(start, sel) : nullptr;
+    if (target) c = {start, target};
+  }
+  f->ip = ip;
+  Value r = target ? invoke(target, args, f) : doesNotUnderstand(sel, args, f);
+  args[0] = r;
+  return args + 1;
+}
+
+__attribute__((noinline)) Value* unknownGlobalSlow(Frame* f, Value* sp, const uint8_t* ip, Symbol* name) {
+  f->ip = ip;
+  *sp = sendFromNative(sp, f, U.symUnknownGlobal, f->slots[0], {Value::fromObject(name)});
+  return sp + 1;
+}
+
+[[noreturn]] __attribute__((noinline)) void nonBooleanSlow(Frame* f, const uint8_t* ip, Value v) {
+  f->ip = ip;
+  runtimeError("a conditional expected a Boolean but got an instance of " + className(classOf(v)));
+}
+
 struct Interp {
   Frame* f;
   Value* sp;
@@ -116,34 +148,9 @@ struct Interp {
     sp[-1] = r;
   }
 
-  void superSend(unsigned lit, unsigned ic) {
-    Method* cm = f->method;
-    Symbol* sel = asString(cm->literals[lit]);
-    Value* args = sp - sel->numArgs - 1;
-    InlineCache& c = cm->caches[ic];
-    Method* target = c.target;
-    if (!target) {
-      Class* holder = f->homeMethod()->holder;
-      Class* start = holder ? holder->superclass : nullptr;
-      target = start ? lookup(start, sel) : nullptr;
-      if (target) c = {start, target};
-    }
-    f->ip = ip;
-    Value r = target ? invoke(target, args, f) : doesNotUnderstand(sel, args, f);
-    sp = args + 1;
-    sp[-1] = r;
-  }
-
-  void unknownGlobal(Symbol* name) {
-    f->ip = ip;
-    push(sendFromNative(sp, f, U.symUnknownGlobal, slot(0), {Value::fromObject(name)}));
-  }
-
-  [[noreturn]] void nonBoolean(Value v) {
-    f->ip = ip;
-    runtimeError("a conditional expected a Boolean but got an instance of " +
-                 className(classOf(v)));
-  }
+  SOM_INLINE void superSend(unsigned lit, unsigned ic) { sp = superSendSlow(f, sp, ip, lit, ic); }
+  SOM_INLINE void unknownGlobal(Symbol* name) { sp = unknownGlobalSlow(f, sp, ip, name); }
+  [[noreturn]] SOM_INLINE void nonBoolean(Value v) { nonBooleanSlow(f, ip, v); }
 };
 
 SOM_INLINE void leave(Frame& f) {
