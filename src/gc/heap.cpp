@@ -35,6 +35,11 @@ void initialize(size_t maxHeapBytes) {
   GC_INIT();
   GC_start_performance_measurement();
   if (maxHeapBytes) GC_set_max_heap_size(maxHeapBytes);
+  // Start with room to allocate: a tiny initial heap makes allocation-heavy programs
+  // collect every few hundred kilobytes.
+  size_t initial = size_t(64) << 20;
+  if (maxHeapBytes && maxHeapBytes / 2 < initial) initial = maxHeapBytes / 2;
+  GC_expand_hp(initial);
   pushThreadStacks = GC_get_push_other_roots();
   GC_set_push_other_roots(pushVmRoots);
   GC_set_warn_proc([](char*, GC_word) {});  // never print collector chatter
