@@ -164,10 +164,17 @@ void printStats() {
                "  gc time:           %llu ms\n"
                "  bytes allocated:   %llu\n"
                "  heap size:         %llu\n"
+               "  bytecodes:         %llu%s\n"
                "  jit:               %s\n",
                double(microsSinceStart()) / 1000.0, (unsigned long long)s.collections,
                (unsigned long long)s.collectionTimeMs, (unsigned long long)s.bytesAllocated,
-               (unsigned long long)s.heapSize, U.options.jit.c_str());
+               (unsigned long long)s.heapSize, (unsigned long long)U.bytecodesExecuted,
+#ifdef TWOSOM_COUNT_BYTECODES
+               "",
+#else
+               " (not counted: build with -DTWOSOM_COUNT_BYTECODES=ON)",
+#endif
+               U.options.jit.c_str());
 }
 
 }  // namespace

@@ -168,7 +168,15 @@ static Value interpret(Frame& frame, Value* sp) {
 #include "interp/bytecodes.def"
 #undef BC
   };
+#ifdef TWOSOM_COUNT_BYTECODES
+#define DISPATCH()            \
+  do {                        \
+    U.bytecodesExecuted++;    \
+    goto* labels[*m.ip];      \
+  } while (0)
+#else
 #define DISPATCH() goto* labels[*m.ip]
+#endif
 #define NEXT(len) \
   m.ip += len;    \
   DISPATCH()

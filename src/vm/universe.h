@@ -68,6 +68,7 @@ struct Universe {
   bool restartRequested = false;
 
   uint64_t startMicros = 0;
+  uint64_t bytecodesExecuted = 0;  // only counted in TWOSOM_COUNT_BYTECODES builds
   uint64_t hashSeed = 0x9E3779B97F4A7C15ull;
 };
 
