@@ -161,8 +161,34 @@ SOM_INLINE void leave(Frame& f) {
 
 }  // namespace
 
-static Value interpret(Frame& frame, Value* sp) {
-  Interp m{&frame, sp, frame.ip};
+// One native activation per SOM activation: sets up the frame, then dispatches.
+static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Block* closure) {
+  Method* m = m_;
+  Frame frame;
+  frame.caller = caller;
+  frame.method = m;
+  frame.slots = args;
+  frame.ip = m->code;
+  frame.context = outer;
+  frame.closure = closure;
+  Value* locals = args + m->numArgs;
+  Value* sp = locals + m->numLocals;
+  Value* end = sp + m->maxStack;
+  if (UNLIKELY(end >= U.stackLimit || U.depth >= U.options.maxStackDepth ||
+               static_cast<char*>(__builtin_frame_address(0)) < U.nativeStackLimit))
+    stackOverflow(&frame);
+  if (end > U.stackHighWater) U.stackHighWater = end;
+  for (Value* p = locals; p < sp; p++) *p = U.nil;
+  if (m->flags & kOwnsContext) {
+    Context* c = newContext(m->numContextVars, outer, &frame);
+    for (unsigned i = 0; i < m->numCapturedArgs; i++)
+      c->vars[m->capturedArgs[2 * i + 1]] = args[m->capturedArgs[2 * i]];
+    frame.context = c;
+  }
+  U.depth++;
+  U.currentFrame = &frame;
+  Interp i{&frame, sp, frame.ip};
+#define m i
   static void* const labels[] = {
 #define BC(name, len, effect, kind, tier1) &&L_##name,
 #include "interp/bytecodes.def"
@@ -271,33 +297,7 @@ unwind:
 #undef U8
 #undef U16
 #undef CHECK_UNWIND
-}
-
-static Value activate(Method* m, Value* args, Frame* caller, Context* outer, Block* closure) {
-  Frame f;
-  f.caller = caller;
-  f.method = m;
-  f.slots = args;
-  f.ip = m->code;
-  f.context = outer;
-  f.closure = closure;
-  Value* locals = args + m->numArgs;
-  Value* sp = locals + m->numLocals;
-  Value* end = sp + m->maxStack;
-  if (UNLIKELY(end >= U.stackLimit || U.depth >= U.options.maxStackDepth ||
-               static_cast<char*>(__builtin_frame_address(0)) < U.nativeStackLimit))
-    stackOverflow(&f);
-  if (end > U.stackHighWater) U.stackHighWater = end;
-  for (Value* p = locals; p < sp; p++) *p = U.nil;
-  if (m->flags & kOwnsContext) {
-    Context* c = newContext(m->numContextVars, outer, &f);
-    for (unsigned i = 0; i < m->numCapturedArgs; i++)
-      c->vars[m->capturedArgs[2 * i + 1]] = args[m->capturedArgs[2 * i]];
-    f.context = c;
-  }
-  U.depth++;
-  U.currentFrame = &f;
-  return interpret(f, sp);
+#undef m
 }
 
 // --- errors ------------------------------------------------------------------------------

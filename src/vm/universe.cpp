@@ -127,14 +127,6 @@ Block* newBlock(Method* code, Context* outer, Value self) {
   return b;
 }
 
-Class* classOf(Value v) {
-  switch (v.tag()) {
-    case uint64_t(Tag::Pointer): return v.asObject()->cls;
-    case uint64_t(Tag::Int): return U.integerClass;
-    default: return U.doubleClass;
-  }
-}
-
 std::string className(Class* cls) {
   if (!cls) return "?";
   return std::string(cls->name->view());

@@ -100,7 +100,13 @@ Context* newContext(uint64_t count, Context* outer, Frame* frame);
 Block* newBlock(Method* code, Context* outer, Value self);
 
 // --- classes ----------------------------------------------------------------------------
-Class* classOf(Value v);
+inline Class* classOf(Value v) {
+  switch (v.tag()) {
+    case uint64_t(Tag::Pointer): return v.asObject()->cls;
+    case uint64_t(Tag::Int): return U.integerClass;
+    default: return U.doubleClass;
+  }
+}
 Method* lookup(Class* cls, Symbol* selector);
 void invalidateLookupCache();
 
