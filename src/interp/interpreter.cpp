@@ -27,9 +27,14 @@ Array* copyLiteralArray(Array* literal) {
   return a;
 }
 
+// A miss in the first entry: try the second, else look up and refill (the newest class
+// goes first; the displaced entry moves second).
 static Method* fillCache(InlineCache& c, Class* cls, Symbol* sel) {
+  if (c.cls2 == cls) return c.target2;
   Method* m = lookup(cls, sel);
   if (m) {
+    c.cls2 = c.cls;
+    c.target2 = c.target;
     c.cls = cls;
     c.target = m;
   }
@@ -94,7 +99,7 @@ __attribute__((noinline)) Value* superSendSlow(Frame* f, Value* sp, const uint8_
     Class* holder = f->homeMethod()->holder;
     Class* start = holder ? holder->superclass : nullptr;
     target = start ? lookup(start, sel) : nullptr;
-    if (target) c = {start, target};
+    if (target) c = {start, target, nullptr, nullptr};
   }
   f->ip = ip;
   Value r = target ? invoke(target, args, f) : doesNotUnderstand(sel, args, f);

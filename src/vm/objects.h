@@ -95,10 +95,13 @@ struct Block : Object {
   Value self;
 };
 
-// One inline cache entry per send site; `cls` is the receiver class last seen.
+// One inline cache per send site: two (receiver class, method) entries, so that sites
+// that see two classes (common: nil and one other, or a class and its subclass) stay fast.
 struct InlineCache {
   Class* cls;
   Method* target;
+  Class* cls2;
+  Method* target2;
 };
 
 using PrimitiveFn = Value (*)(Value* args, Frame* caller);
