@@ -422,10 +422,15 @@ void Emitter::emitExpr(Node* n, Scope* s, bool needValue) {
       if (!needValue) return;
       emitLiteral(static_cast<LiteralNode*>(n));
       return;
-    case Node::K::Variable:
-      if (!needValue) return;
-      emitVariable(static_cast<VariableNode*>(n), s);
+    case Node::K::Variable: {
+      auto* v = static_cast<VariableNode*>(n);
+      // Reading an unbound global has an effect (unknownGlobal:), so globals are read even
+      // when the value is unused.
+      if (!needValue && v->kind != VarKind::Global) return;
+      emitVariable(v, s);
+      if (!needValue) op(BC_POP);
       return;
+    }
     case Node::K::Assign: {
       auto* a = static_cast<AssignNode*>(n);
       emitExpr(a->value.get(), s, true);

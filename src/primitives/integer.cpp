@@ -148,7 +148,8 @@ Value shiftLeft(Value* args, Frame*) {
   return r.value();
 }
 
-// Logical right shift of the 64-bit two's complement pattern (so -1 >>> 1 is 2^63-1);
+// Logical right shift of the 64-bit two's complement pattern, read back as signed 64-bit
+// (so -1 >>> 1 is 2^63-1 and -1 >>> 0 is -1);
 // LargeIntegers shift arithmetically.
 Value shiftRightLogical(Value* args, Frame*) {
   Value a = args[0];
@@ -157,10 +158,7 @@ Value shiftRightLogical(Value* args, Frame*) {
   if (a.isSmallInt()) {
     uint64_t x = uint64_t(a.asSmallInt());
     uint64_t r = n >= 64 ? 0 : x >> n;
-    if (r <= uint64_t(INT64_MAX)) return newInteger(int64_t(r));
-    Mpz out;
-    mpz_set_ui(out.z, r);
-    return out.value();
+    return newInteger(int64_t(r));  // the shifted pattern read as a signed 64-bit value
   }
   Mpz x(a), r;
   mpz_fdiv_q_2exp(r.z, x.z, uint64_t(n));

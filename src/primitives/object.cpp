@@ -137,13 +137,9 @@ Value superclassPrim(Value* a, Frame*) {
   Class* s = self(a[0])->superclass;
   return s ? Value::fromObject(s) : U.nil;
 }
-Value copyOf(Array* src) {
-  Array* a = newArray(src->length);
-  for (uint64_t i = 0; i < src->length; i++) a->elements[i] = src->elements[i];
-  return Value::fromObject(a);
-}
-Value fieldsPrim(Value* a, Frame*) { return copyOf(self(a[0])->instanceFieldNames); }
-Value methodsPrim(Value* a, Frame*) { return copyOf(self(a[0])->methodsArray); }
+// Both answer the class's own arrays (identical on every call, as in the reference VMs).
+Value fieldsPrim(Value* a, Frame*) { return Value::fromObject(self(a[0])->instanceFieldNames); }
+Value methodsPrim(Value* a, Frame*) { return Value::fromObject(self(a[0])->methodsArray); }
 
 // --- Method and Primitive -------------------------------------------------------------------
 

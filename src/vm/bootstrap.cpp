@@ -2,6 +2,8 @@
 // nil, true, false and the system object, and starts the program via System>>initialize:.
 #include "vm/bootstrap.h"
 
+#include "compiler/parser.h"
+
 #include <sys/mman.h>
 
 #include <map>
@@ -109,7 +111,12 @@ void bootstrap() {
 
   for (auto& sc : systemClasses()) {
     std::string super = superNameOf(sc.name);
-    initializeClass(shells[sc.name], *nodes[sc.name], super.empty() ? nullptr : shells[super].cls);
+    try {
+      initializeClass(shells[sc.name], *nodes[sc.name], super.empty() ? nullptr : shells[super].cls);
+    } catch (const CompileError& e) {
+      fatalError(paths[sc.name] + ":" + std::to_string(e.line) + ":" + std::to_string(e.column) +
+                 ": error: " + e.what());
+    }
     shells[sc.name].cls->name->global = Value::fromObject(shells[sc.name].cls);
   }
 

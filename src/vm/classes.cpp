@@ -130,10 +130,29 @@ ClassShell allocateClass(uint64_t numClassSideFields) {
   return {cls, meta};
 }
 
+static void rejectDuplicateFields(const std::vector<std::string>& own, Array* inherited,
+                                  const ClassNode& node, const char* side) {
+  for (size_t i = 0; i < own.size(); i++) {
+    bool dup = false;
+    for (size_t j = 0; j < i; j++) dup |= own[j] == own[i];
+    if (inherited)
+      for (uint64_t j = 0; j < inherited->length; j++)
+        dup |= asString(inherited->elements[j])->view() == own[i];
+    if (dup)
+      throw CompileError(std::string("duplicate ") + side + " field '" + own[i] + "' in class '" +
+                             node.name + "' (fields must be unique, including inherited ones)",
+                         node.line, node.column);
+  }
+}
+
 void initializeClass(ClassShell shell, ClassNode& node, Class* superclass) {
   Class* meta = shell.meta;
   Class* cls = shell.cls;
   Class* superMeta = superclass ? superclass->cls : U.classClass;
+  rejectDuplicateFields(node.instanceFields, superclass ? superclass->instanceFieldNames : nullptr, node,
+                        "instance");
+  rejectDuplicateFields(node.classFields, superMeta ? superMeta->instanceFieldNames : nullptr, node,
+                        "class-side");
   meta->cls = U.metaclassClass;
   meta->isMetaclass = 1;
   meta->superclass = superMeta;
@@ -248,7 +267,12 @@ Class* loadClass(Symbol* name) {
                    "' not found (class path: " + describeClassPath() + ")");
     }
   }
-  Class* cls = createClass(*node, superclass);
+  Class* cls;
+  try {
+    cls = createClass(*node, superclass);
+  } catch (const CompileError& e) {
+    compileFailure(path, e);
+  }
   name->global = Value::fromObject(cls);
   compileClass(*node, cls, path);
   return cls;
