@@ -4,6 +4,7 @@
 
 #include "compiler/parser.h"
 #include "interp/bytecodes.h"
+#include "interp/trivial.h"
 #include "vm/numbers.h"
 #include "vm/universe.h"
 
@@ -537,7 +538,9 @@ Method* compileMethod(MethodNode& method, Class* holder, const FieldInfo& fields
   e.line_ = method.line;
   e.markLine(method.line);
   e.emitBody(method.body, root, true);
-  return e.finish(int(method.params.size()) + 1, method.line);
+  Method* m = e.finish(int(method.params.size()) + 1, method.line);
+  recogniseTrivial(m);
+  return m;
 }
 
 Method* makePrimitiveMethod(const MethodNode& method, Class* holder, String* file) {

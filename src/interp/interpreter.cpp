@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "interp/handlers.h"
+#include "interp/trivial.h"
 #include "vm/classes.h"
 #include "vm/universe.h"
 
@@ -148,7 +149,10 @@ struct Interp {
     InlineCache& c = cm->caches[ic];
     Method* target = LIKELY(c.cls == cls) ? c.target : fillCache(c, cls, sel);
     f->ip = ip;
-    Value r = LIKELY(target != nullptr) ? invoke(target, args, f) : doesNotUnderstand(sel, args, f);
+    Value r;
+    if (UNLIKELY(target == nullptr)) r = doesNotUnderstand(sel, args, f);
+    else if (target->trivialKind) r = answerTrivial(target, args);
+    else r = invoke(target, args, f);
     sp = args + 1;
     sp[-1] = r;
   }

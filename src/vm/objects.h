@@ -138,6 +138,11 @@ struct Method : Object {
   uint32_t lineTableLength;
   uint32_t invocationCount;
   String* sourceFile;
+  // Methods whose whole effect is one field read, one field write or one constant are
+  // answered at the send site without an activation (see interp/trivial.h).
+  uint8_t trivialKind;
+  uint16_t trivialOperand;
+  Value trivialConstant;
 
   uint32_t frameSize() const { return uint32_t(numArgs) + numLocals + maxStack; }
   bool isPrimitive() const { return flags & kIsPrimitive; }
