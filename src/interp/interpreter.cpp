@@ -123,18 +123,20 @@ struct Interp {
   Frame* f;
   Value* sp;
   const uint8_t* ip;
+  Value* slots;           // f->slots, constant during the activation
+  const Value* literals;  // f->method->literals, likewise
 
   SOM_INLINE void push(Value v) { *sp++ = v; }
   SOM_INLINE Value pop() { return *--sp; }
   SOM_INLINE Value peek(int n) const { return sp[-1 - n]; }
   SOM_INLINE void drop(int n) { sp -= n; }
-  SOM_INLINE Value& slot(unsigned i) { return f->slots[i]; }
+  SOM_INLINE Value& slot(unsigned i) { return slots[i]; }
   SOM_INLINE Context* context(unsigned level) {
     Context* c = f->context;
     while (level--) c = c->outer;
     return c;
   }
-  SOM_INLINE Value literal(unsigned i) const { return f->method->literals[i]; }
+  SOM_INLINE Value literal(unsigned i) const { return literals[i]; }
   SOM_INLINE Frame* frame() const { return f; }
   SOM_INLINE static bool guard(bool c) { return c; }
   // Jump distances are relative to the end of the jump instruction (3 bytes).
@@ -142,16 +144,16 @@ struct Interp {
   SOM_INLINE void jumpBack(unsigned off) { ip -= off; }
 
   SOM_INLINE void send(unsigned lit, unsigned ic) {
-    Method* cm = f->method;
-    Symbol* sel = asString(cm->literals[lit]);
+    Symbol* sel = asString(literals[lit]);
     Value* args = sp - sel->numArgs - 1;
     Class* cls = classOf(args[0]);
-    InlineCache& c = cm->caches[ic];
+    InlineCache& c = f->method->caches[ic];
     Method* target = LIKELY(c.cls == cls) ? c.target : fillCache(c, cls, sel);
     f->ip = ip;
     Value r;
     if (UNLIKELY(target == nullptr)) r = doesNotUnderstand(sel, args, f);
     else if (target->trivialKind) r = answerTrivial(target, args);
+    else if (target->native) r = target->native(args, f);
     else r = invoke(target, args, f);
     sp = args + 1;
     sp[-1] = r;
@@ -196,7 +198,7 @@ static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Bl
   }
   U.depth++;
   U.currentFrame = &frame;
-  Interp i{&frame, sp, frame.ip};
+  Interp i{&frame, sp, frame.ip, args, m->literals};
 #define m i
   static void* const labels[] = {
 #define BC(name, len, effect, kind, tier1) &&L_##name,

@@ -87,7 +87,11 @@ CacheEntry* lookupCache() {
 }
 }  // namespace
 
+bool lookupCacheUsed = false;  // lets class loading skip clearing an empty cache
+
 void invalidateLookupCache() {
+  if (!lookupCacheUsed) return;
+  lookupCacheUsed = false;
   CacheEntry* c = lookupCache();
   for (size_t i = 0; i < kLookupCacheSize; i++) c[i] = {nullptr, nullptr, nullptr};
 }
@@ -102,7 +106,10 @@ Method* lookup(Class* cls, Symbol* sel) {
   for (Class* c = cls; c; c = c->superclass) {
     if ((m = lookupOwn(c, sel))) break;
   }
-  if (m) e = {cls, sel, m};
+  if (m) {
+    e = {cls, sel, m};
+    lookupCacheUsed = true;
+  }
   return m;
 }
 
