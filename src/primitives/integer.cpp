@@ -61,7 +61,12 @@ void checkDivisor(const char* prim, Value b) {
 Value divide(Value* args, Frame*) {
   Value a = args[0], b = args[1];
   checkDivisor("Integer>>/", b);
-  if (isDouble(b)) return integerFromDouble(integerToDouble(a) / doubleOf(b));
+  if (isDouble(b)) {
+    double q = integerToDouble(a) / doubleOf(b);
+    if (!std::isfinite(q))
+      runtimeError("Integer>>/: the quotient " + doubleToString(q) + " cannot be represented as an Integer");
+    return integerFromDouble(q);
+  }
   if (bothSmallInts(a, b)) {
     int64_t x = a.asSmallInt(), y = b.asSmallInt();
     return newInteger(x / y);  // cannot overflow: |x| < 2^60
