@@ -5,13 +5,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "interp/handlers.h"
-#include "interp/trivial.h"
+#include "interp/interp_mode.h"
 #include "vm/classes.h"
 #include "vm/universe.h"
 
-#define LIKELY(x) __builtin_expect(!!(x), 1)
-#define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 namespace som {
 
@@ -30,7 +27,7 @@ Array* copyLiteralArray(Array* literal) {
 
 // A miss in the first entry: try the second, else look up and refill (the newest class
 // goes first; the displaced entry moves second).
-static Method* fillCache(InlineCache& c, Class* cls, Symbol* sel) {
+Method* fillCache(InlineCache& c, Class* cls, Symbol* sel) {
   if (c.cls2 == cls) return c.target2;
   Method* m = lookup(cls, sel);
   if (m) {
@@ -83,13 +80,11 @@ Value sendFromNative(Value* top, Frame* caller, Symbol* sel, Value receiver,
   return send(sel, top, caller);
 }
 
-// --- the Interp mode -------------------------------------------------------------------------
-
-namespace {
+// --- slow paths of the Interp mode ---------------------------------------------------------
 
 // Slow paths take the interpreter state by value (and answer the new stack pointer) so
 // that the Interp object never escapes and ip/sp stay in registers.
-__attribute__((noinline)) Value* superSendSlow(Frame* f, Value* sp, const uint8_t* ip, unsigned lit,
+Value* superSendSlow(Frame* f, Value* sp, const uint8_t* ip, unsigned lit,
                                               unsigned ic) {
   Method* cm = f->method;
   Symbol* sel = asString(cm->literals[lit]);
@@ -108,69 +103,16 @@ __attribute__((noinline)) Value* superSendSlow(Frame* f, Value* sp, const uint8_
   return args + 1;
 }
 
-__attribute__((noinline)) Value* unknownGlobalSlow(Frame* f, Value* sp, const uint8_t* ip, Symbol* name) {
+Value* unknownGlobalSlow(Frame* f, Value* sp, const uint8_t* ip, Symbol* name) {
   f->ip = ip;
   *sp = sendFromNative(sp, f, U.symUnknownGlobal, f->slots[0], {Value::fromObject(name)});
   return sp + 1;
 }
 
-[[noreturn]] __attribute__((noinline)) void nonBooleanSlow(Frame* f, const uint8_t* ip, Value v) {
+[[noreturn]] void nonBooleanSlow(Frame* f, const uint8_t* ip, Value v) {
   f->ip = ip;
   runtimeError("a conditional expected a Boolean but got an instance of " + className(classOf(v)));
 }
-
-struct Interp {
-  Frame* f;
-  Value* sp;
-  const uint8_t* ip;
-  Value* slots;           // f->slots, constant during the activation
-  const Value* literals;  // f->method->literals, likewise
-
-  SOM_INLINE void push(Value v) { *sp++ = v; }
-  SOM_INLINE Value pop() { return *--sp; }
-  SOM_INLINE Value peek(int n) const { return sp[-1 - n]; }
-  SOM_INLINE void drop(int n) { sp -= n; }
-  SOM_INLINE Value& slot(unsigned i) { return slots[i]; }
-  SOM_INLINE Context* context(unsigned level) {
-    Context* c = f->context;
-    while (level--) c = c->outer;
-    return c;
-  }
-  SOM_INLINE Value literal(unsigned i) const { return literals[i]; }
-  SOM_INLINE Frame* frame() const { return f; }
-  SOM_INLINE static bool guard(bool c) { return c; }
-  // Jump distances are relative to the end of the jump instruction (3 bytes).
-  SOM_INLINE void jump(unsigned off) { ip += off; }
-  SOM_INLINE void jumpBack(unsigned off) { ip -= off; }
-
-  SOM_INLINE void send(unsigned lit, unsigned ic) {
-    Symbol* sel = asString(literals[lit]);
-    Value* args = sp - sel->numArgs - 1;
-    Class* cls = classOf(args[0]);
-    InlineCache& c = f->method->caches[ic];
-    Method* target = LIKELY(c.cls == cls) ? c.target : fillCache(c, cls, sel);
-    f->ip = ip;
-    Value r;
-    if (UNLIKELY(target == nullptr)) r = doesNotUnderstand(sel, args, f);
-    else if (target->trivialKind) r = answerTrivial(target, args);
-    else if (target->native) r = target->native(args, f);
-    else r = invoke(target, args, f);
-    sp = args + 1;
-    sp[-1] = r;
-  }
-
-  SOM_INLINE void superSend(unsigned lit, unsigned ic) { sp = superSendSlow(f, sp, ip, lit, ic); }
-  SOM_INLINE void unknownGlobal(Symbol* name) { sp = unknownGlobalSlow(f, sp, ip, name); }
-  [[noreturn]] SOM_INLINE void nonBoolean(Value v) { nonBooleanSlow(f, ip, v); }
-};
-
-SOM_INLINE void leave(Frame& f) {
-  if (f.method->flags & kOwnsContext) f.context->frame = nullptr;
-  U.currentFrame = f.caller;
-  U.depth--;
-}
-
-}  // namespace
 
 // One native activation per SOM activation: sets up the frame, then dispatches.
 static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Block* closure) {
