@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "interp/interpreter.h"
+#include "jit/backend/code_cache.h"
+#include "jit/tier1/tier1.h"
 #include "vm/bootstrap.h"
 #include "vm/universe.h"
 
@@ -29,7 +31,14 @@ const char* kUsage =
     "  -cp, --classpath PATH  directories to search for classes, ':'-separated, searched\n"
     "                         in order before the program's directory and the bundled\n"
     "                         core library (first match wins)\n"
-    "  --jit=MODE             execution configuration: off (the interpreter)\n"
+    "  --jit=MODE             execution configuration: off (the interpreter only) or\n"
+    "                         tier1 (interpreter, then threaded native code for warm methods)\n"
+    "  --tier1-threshold=N    invocations plus loop iterations before tier 1 compiles a\n"
+    "                         method (default 100; 0 compiles every method before it runs)\n"
+    "  --jit-log              print each compiled method's bytecode and native code to stderr\n"
+    "  --perf-map             write /tmp/perf-PID.map so that perf can name generated code\n"
+    "  --code-cache-size=SIZE limit for generated code (default 64M); when full, nothing more\n"
+    "                         is compiled\n"
     "  --stats                print run time, GC and execution statistics to stderr at exit\n"
     "  --max-heap=SIZE        limit the heap (bytes; suffixes K, M, G); exhausting it is an\n"
     "                         out-of-memory error\n"
@@ -111,8 +120,17 @@ CommandLine parse(int argc, char** argv) {
       splitPath(argv[++i], cl.classPath);
     } else if (a.rfind("--jit=", 0) == 0) {
       std::string mode = value("--jit=");
-      if (mode != "off") usageError("unknown --jit mode '" + mode + "' (this build has: off)");
+      if (mode != "off" && mode != "tier1")
+        usageError("unknown --jit mode '" + mode + "' (this build has: off, tier1)");
       U.options.jit = mode;
+    } else if (a.rfind("--tier1-threshold=", 0) == 0) {
+      U.options.tier1Threshold = int64_t(parseSize(value("--tier1-threshold="), "--tier1-threshold"));
+    } else if (a == "--jit-log") {
+      U.options.jitLog = true;
+    } else if (a == "--perf-map") {
+      U.options.perfMap = true;
+    } else if (a.rfind("--code-cache-size=", 0) == 0) {
+      U.options.codeCacheBytes = parseSize(value("--code-cache-size="), "--code-cache-size");
     } else if (a == "--stats") {
       U.options.stats = true;
     } else if (a.rfind("--max-heap=", 0) == 0) {
@@ -165,7 +183,10 @@ void printStats() {
                "  bytes allocated:   %llu\n"
                "  heap size:         %llu\n"
                "  bytecodes:         %llu%s\n"
-               "  jit:               %s\n",
+               "  jit:               %s\n"
+               "  tier1 methods:     %llu (%llu bytecodes, %llu failed)\n"
+               "  tier1 compile:     %.3f ms\n"
+               "  code bytes:        %llu (%llu refused for lack of room)\n",
                double(microsSinceStart()) / 1000.0, (unsigned long long)s.collections,
                (unsigned long long)s.collectionTimeMs, (unsigned long long)s.bytesAllocated,
                (unsigned long long)s.heapSize, (unsigned long long)U.bytecodesExecuted,
@@ -174,7 +195,11 @@ void printStats() {
 #else
                " (not counted: build with -DTWOSOM_COUNT_BYTECODES=ON)",
 #endif
-               U.options.jit.c_str());
+               U.options.jit.c_str(), (unsigned long long)tier1::stats().methodsCompiled,
+               (unsigned long long)tier1::stats().bytecodesCompiled, (unsigned long long)tier1::stats().failed,
+               double(tier1::stats().compileMicros) / 1000.0,
+               (unsigned long long)jit::CodeCache::instance().stats().codeBytes,
+               (unsigned long long)jit::CodeCache::instance().stats().refused);
 }
 
 }  // namespace
@@ -193,6 +218,7 @@ int main(int argc, char** argv) {
   if (U.options.stats) onExit(printStats);
 
   heap::initialize(U.options.maxHeapBytes);
+  tier1::configure(U.options.jit == "tier1");
 
   // Each SOM activation is a native activation of the interpreter: run on a thread
   // whose stack is big enough for the maximum activation depth.

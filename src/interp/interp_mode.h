@@ -66,6 +66,15 @@ struct Interp {
   [[noreturn]] SOM_INLINE void nonBoolean(Value v) { nonBooleanSlow(f, ip, v); }
 };
 
+// `^ value` in a block (the value is on top of the stack): starts unwinding to the home
+// method's activation (answers null), or sends escapedBlock: when that activation is gone
+// (answers its result, which the block activation returns).
+Value returnNonLocal(Frame& frame, Value* sp, unsigned level);
+
+// What an activation does when a call it made answered null (unwinding).
+enum class Unwind { Propagate, Return, Restart };
+Unwind onUnwind(Frame& frame, Value& result);
+
 // Ends an activation (any tier): its context no longer has a live frame.
 SOM_INLINE void leave(Frame& f) {
   if (f.method->flags & kOwnsContext) f.context->frame = nullptr;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "interp/interp_mode.h"
+#include "jit/tier1/tier1.h"
 #include "vm/classes.h"
 #include "vm/universe.h"
 
@@ -80,6 +81,34 @@ Value sendFromNative(Value* top, Frame* caller, Symbol* sel, Value receiver,
   return send(sel, top, caller);
 }
 
+// --- returns and unwinding, shared by every tier ----------------------------------------
+
+Value returnNonLocal(Frame& frame, Value* sp, unsigned level) {
+  Value v = sp[-1];
+  Context* home = frame.context;
+  while (level--) home = home->outer;
+  if (home->frame == nullptr) {
+    // The home method has returned: the block has escaped.
+    return sendFromNative(sp, &frame, U.symEscapedBlock, frame.slots[0],
+                          {Value::fromObject(frame.closure)});
+  }
+  U.unwindTarget = home->frame;
+  U.unwindValue = v;
+  return Value();
+}
+
+Unwind onUnwind(Frame& frame, Value& result) {
+  if (U.unwindTarget != &frame) return Unwind::Propagate;
+  U.unwindTarget = nullptr;
+  if (U.restartRequested) {
+    U.restartRequested = false;
+    return Unwind::Restart;
+  }
+  result = U.unwindValue;
+  U.unwindValue = Value();
+  return Unwind::Return;
+}
+
 // --- slow paths of the Interp mode ---------------------------------------------------------
 
 // Slow paths take the interpreter state by value (and answer the new stack pointer) so
@@ -140,6 +169,11 @@ static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Bl
   }
   U.depth++;
   U.currentFrame = &frame;
+  if (m->tier1Code || (++m->invocationCount >= U.tier1Threshold && tier1::compile(m))) {
+    Value r = tier1::enter(frame, sp, nullptr);
+    leave(frame);
+    return r;
+  }
   Interp i{&frame, sp, frame.ip, args, m->literals};
 #define m i
   static void* const labels[] = {
@@ -201,7 +235,11 @@ L_JUMP_IF_TRUE: m.ip += 3; op::JUMP_IF_TRUE(m, U16(-2)); DISPATCH();
 L_JUMP_IF_FALSE: m.ip += 3; op::JUMP_IF_FALSE(m, U16(-2)); DISPATCH();
 L_JUMP_IF_NIL: m.ip += 3; op::JUMP_IF_NIL(m, U16(-2)); DISPATCH();
 L_JUMP_IF_NOT_NIL: m.ip += 3; op::JUMP_IF_NOT_NIL(m, U16(-2)); DISPATCH();
-L_JUMP_BACK: m.ip += 3; op::JUMP_BACK(m, U16(-2)); DISPATCH();
+L_JUMP_BACK:
+  m.ip += 3;
+  op::JUMP_BACK(m, U16(-2));
+  if (UNLIKELY(++frame.method->invocationCount >= U.tier1Threshold)) goto L_JUMP_BACK_OSR;
+  DISPATCH();
 L_RETURN_LOCAL: {
   Value v = m.pop();
   leave(frame);
@@ -213,38 +251,36 @@ L_RETURN_SELF: {
   return v;
 }
 L_RETURN_NONLOCAL: {
-  Value v = m.pop();
-  Context* home = m.context(U8(1));
-  if (UNLIKELY(home->frame == nullptr)) {
-    // The home method has returned: the block has escaped.
-    frame.ip = m.ip;
-    Value r = sendFromNative(m.sp, &frame, U.symEscapedBlock, frame.slots[0],
-                             {Value::fromObject(frame.closure)});
+  frame.ip = m.ip;
+  Value r = returnNonLocal(frame, m.sp, U8(1));
+  leave(frame);
+  return r;
+}
+L_JUMP_BACK_OSR:
+  // A hot loop of a method that has (or now gets) tier-1 code: continue there.
+  if (const void* entry = tier1::loopEntry(frame.method, m.ip)) {
+    Value r = tier1::enter(frame, m.sp, entry);
     leave(frame);
     return r;
   }
-  U.unwindTarget = home->frame;
-  U.unwindValue = v;
-  leave(frame);
-  return Value();
-}
+  DISPATCH();
 
-unwind:
-  if (U.unwindTarget == &frame) {
-    U.unwindTarget = nullptr;
-    if (U.restartRequested) {
-      U.restartRequested = false;
+unwind: {
+  Value v;
+  switch (onUnwind(frame, v)) {
+    case Unwind::Restart:
       m.ip = frame.method->code;
       m.sp = frame.slots + frame.method->numArgs + frame.method->numLocals;
       DISPATCH();
-    }
-    Value v = U.unwindValue;
-    U.unwindValue = Value();
-    leave(frame);
-    return v;
+    case Unwind::Return:
+      leave(frame);
+      return v;
+    case Unwind::Propagate:
+      break;
   }
   leave(frame);
   return Value();
+}
 #undef DISPATCH
 #undef NEXT
 #undef U8

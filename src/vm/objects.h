@@ -143,6 +143,11 @@ struct Method : Object {
   uint8_t trivialKind;
   uint16_t trivialOperand;
   Value trivialConstant;
+  // Tier 1: native code for the whole method (entered at its start or, through the map
+  // from bytecode offsets to code offsets, at any bytecode boundary).
+  uint8_t tier1State;     // 0 not compiled, 1 compiled, 2 will not be compiled
+  void* tier1Code;
+  uint32_t* tier1Map;     // codeLength + 1 entries; UINT32_MAX where no bytecode starts
 
   uint32_t frameSize() const { return uint32_t(numArgs) + numLocals + maxStack; }
   bool isPrimitive() const { return flags & kIsPrimitive; }

@@ -19,6 +19,10 @@ struct Options {
   size_t maxStackDepth = 100000;
   bool stats = false;
   std::string jit = "off";
+  int64_t tier1Threshold = -1;  // -1: the tuned default
+  bool jitLog = false;
+  bool perfMap = false;
+  size_t codeCacheBytes = size_t(64) << 20;
 };
 
 struct Universe {
@@ -66,6 +70,10 @@ struct Universe {
   Frame* unwindTarget = nullptr;
   Value unwindValue;
   bool restartRequested = false;
+
+  // Invocations plus loop iterations after which a method is compiled by tier 1;
+  // UINT32_MAX when tier 1 is off.
+  uint32_t tier1Threshold = UINT32_MAX;
 
   uint64_t startMicros = 0;
   uint64_t bytecodesExecuted = 0;  // only counted in TWOSOM_COUNT_BYTECODES builds

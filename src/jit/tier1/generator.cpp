@@ -1,0 +1,396 @@
+// The tier-1 generator: one linear pass over a method's bytecode, driven by the directive
+// table. For each bytecode it emits either
+//   - a small native template, for the bytecodes whose directive is Inline: data movement
+//     between frame slots, contexts, fields and the operand stack; jumps and conditional
+//     branches; returns; or
+//   - a call to that bytecode's handler instantiated in Interp mode (runtime.cpp), with
+//     the operands as immediates, for everything that computes on values (sends,
+//     arithmetic, comparisons, allocation, globals).
+// The frame layout is the interpreter's and the operand stack lives in the VM stack, so
+// every bytecode boundary is a valid place to enter (OSR at loop headers, resumption of
+// later tiers) or leave.
+//
+// Registers while the code runs:
+//   rbx  the Interp record (in this native frame) that handlers receive
+//   r12  operand stack pointer (written to Interp::sp around handler calls)
+//   r13  frame slots (slot 0 = self)
+//   r14  the Frame
+#include <asmjit/x86.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "compiler/disassembler.h"
+#include "interp/bytecodes.h"
+#include "interp/interp_mode.h"
+#include "jit/backend/code_cache.h"
+#include "jit/backend/disasm.h"
+#include "jit/tier1/runtime.h"
+#include "jit/tier1/tier1.h"
+#include "vm/universe.h"
+
+// Object layouts use single inheritance from Object; GCC lays them out predictably, and
+// native code needs their field offsets.
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+
+namespace som::tier1 {
+
+using namespace asmjit;
+using namespace asmjit::x86;
+
+namespace {
+
+Stats gStats;
+bool gEnabled = false;
+
+constexpr int kInterpSize = 56;  // Interp (40 bytes), padded to keep rsp 16-byte aligned
+const Gp kInterp = rbx;
+const Gp kSp = r12;
+const Gp kSlots = r13;
+const Gp kFrame = r14;
+
+Mem interpField(size_t offset) { return qword_ptr(kInterp, int32_t(offset)); }
+
+class Generator {
+ public:
+  explicit Generator(Method* m) : m_(m) {}
+  bool run();
+
+ private:
+  void prologue();
+  void epilogue();
+  void bytecode(uint32_t offset);
+  void push(const Gp& reg) {
+    a_.mov(qword_ptr(kSp), reg);
+    a_.add(kSp, 8);
+  }
+  void pop(const Gp& reg) {
+    a_.sub(kSp, 8);
+    a_.mov(reg, qword_ptr(kSp));
+  }
+  void loadContext(const Gp& reg, unsigned level) {
+    a_.mov(reg, qword_ptr(kFrame, int32_t(offsetof(Frame, context))));
+    while (level--) a_.mov(reg, qword_ptr(reg, int32_t(offsetof(Context, outer))));
+  }
+  void callHandler(uint32_t offset, const void* fn, uint32_t a, uint32_t b, bool mayUnwind);
+  void saveState(uint32_t offset) {
+    a_.mov(interpField(offsetof(Interp, sp)), kSp);
+    a_.mov(rax, reinterpret_cast<uint64_t>(m_->code + offset));
+    a_.mov(interpField(offsetof(Interp, ip)), rax);
+  }
+  void branch(uint32_t offset, uint64_t taken, uint64_t other, bool checkBoolean);
+
+  Method* m_;
+  CodeHolder code_;
+  Assembler a_;
+  std::vector<Label> labels_;   // one per bytecode offset
+  Label epilogue_, unwind_;
+  struct NonBooleanStub {
+    Label label;
+    uint32_t offset;
+  };
+  std::vector<NonBooleanStub> stubs_;
+};
+
+void Generator::prologue() {
+  a_.push(rbp);
+  a_.mov(rbp, rsp);
+  a_.push(rbx);
+  a_.push(r12);
+  a_.push(r13);
+  a_.push(r14);
+  a_.push(r15);
+  a_.sub(rsp, kInterpSize);
+  a_.mov(kInterp, rsp);
+  a_.mov(interpField(offsetof(Interp, f)), rdi);
+  a_.mov(kFrame, rdi);
+  a_.mov(kSp, rsi);
+  a_.mov(kSlots, qword_ptr(rdi, int32_t(offsetof(Frame, slots))));
+  a_.mov(interpField(offsetof(Interp, slots)), kSlots);
+  a_.mov(rax, reinterpret_cast<uint64_t>(m_->literals));
+  a_.mov(interpField(offsetof(Interp, literals)), rax);
+  Label start = a_.newLabel();
+  a_.test(rdx, rdx);
+  a_.jz(start);
+  a_.jmp(rdx);  // resume at a bytecode boundary (OSR, restart)
+  a_.bind(start);
+}
+
+void Generator::epilogue() {
+  a_.bind(epilogue_);
+  a_.add(rsp, kInterpSize);
+  a_.pop(r15);
+  a_.pop(r14);
+  a_.pop(r13);
+  a_.pop(r12);
+  a_.pop(rbx);
+  a_.pop(rbp);
+  a_.ret();
+
+  // A call answered null: restart, return the unwound value, or keep unwinding.
+  a_.bind(unwind_);
+  a_.mov(rdi, kInterp);
+  a_.mov(rax, reinterpret_cast<uint64_t>(&unwindFromNative));
+  a_.call(rax);
+  Label returnValue = a_.newLabel();
+  a_.test(rax, rax);
+  a_.jz(returnValue);
+  a_.mov(kSp, interpField(offsetof(Interp, sp)));
+  a_.jmp(rax);
+  a_.bind(returnValue);
+  a_.mov(rax, rdx);
+  a_.jmp(epilogue_);
+
+  for (auto& stub : stubs_) {
+    a_.bind(stub.label);
+    saveState(stub.offset);
+    a_.mov(rsi, rax);
+    a_.mov(rdi, kInterp);
+    a_.mov(rax, reinterpret_cast<uint64_t>(&nonBooleanFromNative));
+    a_.call(rax);
+    a_.int3();
+  }
+}
+
+void Generator::callHandler(uint32_t offset, const void* fn, uint32_t a, uint32_t b, bool mayUnwind) {
+  saveState(offset);
+  a_.mov(rdi, kInterp);
+  a_.mov(esi, a);
+  a_.mov(edx, b);
+  a_.mov(rax, reinterpret_cast<uint64_t>(fn));
+  a_.call(rax);
+  a_.mov(kSp, interpField(offsetof(Interp, sp)));
+  if (mayUnwind) {
+    a_.cmp(qword_ptr(kSp, -8), 0);
+    a_.je(unwind_);
+  }
+}
+
+// Pops the condition; jumps to the target when it is `taken`; anything but `other`
+// (for Boolean branches) is an error.
+void Generator::branch(uint32_t offset, uint64_t taken, uint64_t other, bool checkBoolean) {
+  uint32_t target = offset + 3 + readU16(m_->code + offset + 1);
+  pop(rax);
+  a_.mov(rcx, taken);
+  a_.cmp(rax, rcx);
+  a_.je(labels_[target]);
+  if (checkBoolean) {
+    a_.mov(rcx, other);
+    a_.cmp(rax, rcx);
+    stubs_.push_back({a_.newLabel(), offset});
+    a_.jne(stubs_.back().label);
+  }
+}
+
+void Generator::bytecode(uint32_t offset) {
+  const uint8_t* p = m_->code + offset;
+  Bc bc = Bc(*p);
+  const BcInfo& info = kBytecodes[bc];
+  if (info.tier1 == Tier1::Call || info.kind == BcKind::Send) {
+    if (bc == BC_RETURN_NONLOCAL) {
+      saveState(offset);
+      a_.mov(rdi, kInterp);
+      a_.mov(esi, p[1]);
+      a_.mov(rax, reinterpret_cast<uint64_t>(&returnNonLocalFromNative));
+      a_.call(rax);
+      a_.jmp(epilogue_);
+      return;
+    }
+    uint32_t a = readU16(p + 1);
+    uint32_t b = info.length >= 5 ? readU16(p + 3) : 0;
+    bool mayUnwind = info.kind == BcKind::Send || bc == BC_PUSH_GLOBAL;
+    callHandler(offset, reinterpret_cast<const void*>(handlerFor(bc)), a, b, mayUnwind);
+    return;
+  }
+  switch (bc) {
+    case BC_PUSH_SLOT:
+      a_.mov(rax, qword_ptr(kSlots, 8 * p[1]));
+      push(rax);
+      return;
+    case BC_PUSH_SELF:
+      a_.mov(rax, qword_ptr(kSlots));
+      push(rax);
+      return;
+    case BC_PUSH_CTX:
+      loadContext(rax, p[2]);
+      a_.mov(rax, qword_ptr(rax, int32_t(offsetof(Context, vars) + 8 * p[1])));
+      push(rax);
+      return;
+    case BC_PUSH_FIELD:
+      a_.mov(rax, qword_ptr(kSlots));
+      a_.mov(rax, qword_ptr(rax, 8 * p[1]));
+      push(rax);
+      return;
+    case BC_PUSH_CONST:
+      a_.mov(rax, m_->literals[readU16(p + 1)].raw());
+      push(rax);
+      return;
+    case BC_PUSH_NIL:
+    case BC_PUSH_TRUE:
+    case BC_PUSH_FALSE:
+    case BC_PUSH_0:
+    case BC_PUSH_1: {
+      Value v = bc == BC_PUSH_NIL    ? U.nil
+                : bc == BC_PUSH_TRUE ? U.trueObject
+                : bc == BC_PUSH_FALSE ? U.falseObject
+                : Value::fromSmallInt(bc == BC_PUSH_1 ? 1 : 0);
+      a_.mov(rax, v.raw());
+      push(rax);
+      return;
+    }
+    case BC_POP:
+      a_.sub(kSp, 8);
+      return;
+    case BC_DUP:
+      a_.mov(rax, qword_ptr(kSp, -8));
+      push(rax);
+      return;
+    case BC_POP_SLOT:
+      pop(rax);
+      a_.mov(qword_ptr(kSlots, 8 * p[1]), rax);
+      return;
+    case BC_POP_CTX:
+      pop(rcx);
+      loadContext(rax, p[2]);
+      a_.mov(qword_ptr(rax, int32_t(offsetof(Context, vars) + 8 * p[1])), rcx);
+      return;
+    case BC_POP_FIELD:
+      pop(rcx);
+      a_.mov(rax, qword_ptr(kSlots));
+      a_.mov(qword_ptr(rax, 8 * p[1]), rcx);
+      return;
+    case BC_JUMP:
+      a_.jmp(labels_[offset + 3 + readU16(p + 1)]);
+      return;
+    case BC_JUMP_BACK:
+      a_.jmp(labels_[offset + 3 - readU16(p + 1)]);
+      return;
+    case BC_JUMP_IF_TRUE:
+      branch(offset, U.trueObject.raw(), U.falseObject.raw(), true);
+      return;
+    case BC_JUMP_IF_FALSE:
+      branch(offset, U.falseObject.raw(), U.trueObject.raw(), true);
+      return;
+    case BC_JUMP_IF_NIL: {
+      pop(rax);
+      a_.mov(rcx, U.nil.raw());
+      a_.cmp(rax, rcx);
+      a_.je(labels_[offset + 3 + readU16(p + 1)]);
+      return;
+    }
+    case BC_JUMP_IF_NOT_NIL: {
+      pop(rax);
+      a_.mov(rcx, U.nil.raw());
+      a_.cmp(rax, rcx);
+      a_.jne(labels_[offset + 3 + readU16(p + 1)]);
+      return;
+    }
+    case BC_RETURN_LOCAL:
+      a_.mov(rax, qword_ptr(kSp, -8));
+      a_.jmp(epilogue_);
+      return;
+    case BC_RETURN_SELF:
+      a_.mov(rax, qword_ptr(kSlots));
+      a_.jmp(epilogue_);
+      return;
+    default:
+      break;
+  }
+  std::fprintf(stderr, "tier1: no template for %s\n", info.name);
+  std::abort();
+}
+
+struct LogContext {
+  Method* m;
+  std::vector<std::pair<uint32_t, uint32_t>> nativeToBytecode;  // sorted by native offset
+};
+
+std::string annotateOffset(size_t offset, void* ctx) {
+  auto* log = static_cast<LogContext*>(ctx);
+  std::string out;
+  for (auto& [native, bc] : log->nativeToBytecode)
+    if (native == offset) out += "              ; " + describeBytecode(log->m, bc) + "\n";
+  return out;
+}
+
+bool Generator::run() {
+  code_.init(jit::CodeCache::instance().environment());
+  code_.attach(&a_);
+  labels_.resize(m_->codeLength + 1);
+  std::vector<uint32_t> offsets;
+  for (uint32_t off = 0; off < m_->codeLength; off += kBytecodes[m_->code[off]].length) {
+    labels_[off] = a_.newLabel();
+    offsets.push_back(off);
+  }
+  epilogue_ = a_.newLabel();
+  unwind_ = a_.newLabel();
+  prologue();
+  for (uint32_t off : offsets) {
+    a_.bind(labels_[off]);
+    bytecode(off);
+  }
+  epilogue();
+
+  void* fn = jit::CodeCache::instance().add(code_, "som:" + methodName(m_));
+  if (!fn) return false;
+  auto* map = static_cast<uint32_t*>(heap::allocateAtomic(sizeof(uint32_t) * (m_->codeLength + 1)));
+  for (uint32_t i = 0; i <= m_->codeLength; i++) map[i] = UINT32_MAX;
+  for (uint32_t off : offsets) map[off] = uint32_t(code_.labelOffsetFromBase(labels_[off]));
+  m_->tier1Map = map;
+  m_->tier1Code = fn;
+
+  if (U.options.jitLog) {
+    LogContext log{m_, {}};
+    for (uint32_t off : offsets) log.nativeToBytecode.push_back({map[off], off});
+    std::fprintf(stderr, "=== tier1 %s: %zu bytecodes, %zu bytes of code\n%s--- native code\n%s\n",
+                 methodName(m_).c_str(), offsets.size(), code_.codeSize(),
+                 disassembleMethod(m_).c_str(),
+                 jit::disassemble(static_cast<const uint8_t*>(fn), code_.codeSize(), annotateOffset, &log)
+                     .c_str());
+  }
+  gStats.bytecodesCompiled += offsets.size();
+  return true;
+}
+
+}  // namespace
+
+void configure(bool enabled) {
+  gEnabled = enabled;
+  jit::CodeCache::instance().configure(U.options.codeCacheBytes, U.options.perfMap);
+  if (!enabled) {
+    U.tier1Threshold = UINT32_MAX;
+    return;
+  }
+  int64_t t = U.options.tier1Threshold;
+  U.tier1Threshold = t < 0 ? 100 : uint32_t(t);
+}
+
+bool compile(Method* m) {
+  if (m->tier1Code) return true;
+  if (!gEnabled || m->tier1State != 0 || m->isPrimitive() || !m->code) return false;
+  auto start = std::chrono::steady_clock::now();
+  Generator g(m);
+  bool ok = g.run();
+  gStats.compileMicros += uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::steady_clock::now() - start)
+                                       .count());
+  m->tier1State = ok ? 1 : 2;
+  if (ok) gStats.methodsCompiled++;
+  else gStats.failed++;
+  return ok;
+}
+
+const void* loopEntry(Method* m, const uint8_t* ip) {
+  if (!m->tier1Code && !compile(m)) {
+    m->invocationCount = 0;  // do not come back on every iteration
+    return nullptr;
+  }
+  return entryAt(m, uint32_t(ip - m->code));
+}
+
+const Stats& stats() { return gStats; }
+
+}  // namespace som::tier1

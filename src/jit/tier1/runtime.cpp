@@ -1,0 +1,83 @@
+// What tier-1 code calls: adapters from the native calling convention to the Interp
+// instantiations of the handlers (interp/handlers.h), and to the shared return and unwind
+// logic. Nothing here says what a bytecode means; it only passes operands along.
+#include "jit/tier1/runtime.h"
+
+#include "interp/interp_mode.h"
+
+namespace som::tier1 {
+namespace {
+
+#define WRAP_LIT(name) \
+  void w_##name(Interp* m, unsigned a, unsigned) { op::name(*m, a); }
+#define WRAP_SEND(name) \
+  void w_##name(Interp* m, unsigned a, unsigned b) { op::name(*m, a, b); }
+
+WRAP_LIT(PUSH_GLOBAL)
+WRAP_LIT(PUSH_BLOCK)
+WRAP_LIT(PUSH_ARRAY_LIT)
+WRAP_SEND(SEND)
+WRAP_SEND(SUPER_SEND)
+WRAP_SEND(ADD)
+WRAP_SEND(SUB)
+WRAP_SEND(MUL)
+WRAP_SEND(LT)
+WRAP_SEND(LE)
+WRAP_SEND(GT)
+WRAP_SEND(GE)
+WRAP_SEND(EQ)
+WRAP_SEND(AT)
+WRAP_SEND(AT_PUT)
+
+}  // namespace
+
+Handler handlerFor(uint8_t bc) {
+  switch (Bc(bc)) {
+    case BC_PUSH_GLOBAL: return w_PUSH_GLOBAL;
+    case BC_PUSH_BLOCK: return w_PUSH_BLOCK;
+    case BC_PUSH_ARRAY_LIT: return w_PUSH_ARRAY_LIT;
+    case BC_SEND: return w_SEND;
+    case BC_SUPER_SEND: return w_SUPER_SEND;
+    case BC_ADD: return w_ADD;
+    case BC_SUB: return w_SUB;
+    case BC_MUL: return w_MUL;
+    case BC_LT: return w_LT;
+    case BC_LE: return w_LE;
+    case BC_GT: return w_GT;
+    case BC_GE: return w_GE;
+    case BC_EQ: return w_EQ;
+    case BC_AT: return w_AT;
+    case BC_AT_PUT: return w_AT_PUT;
+    default: return nullptr;
+  }
+}
+
+uint64_t returnNonLocalFromNative(Interp* m, unsigned level) {
+  m->f->ip = m->ip;
+  return returnNonLocal(*m->f, m->sp, level).raw();
+}
+
+Resume unwindFromNative(Interp* m) {
+  Value v;
+  switch (onUnwind(*m->f, v)) {
+    case Unwind::Restart: {
+      Method* method = m->f->method;
+      m->sp = m->slots + method->numArgs + method->numLocals;
+      return {entryAt(method, 0), 0};
+    }
+    case Unwind::Return:
+      return {nullptr, v.raw()};
+    case Unwind::Propagate:
+      break;
+  }
+  return {nullptr, 0};
+}
+
+void nonBooleanFromNative(Interp* m, uint64_t value) { nonBooleanSlow(m->f, m->ip, Value::fromRaw(value)); }
+
+const void* entryAt(Method* m, uint32_t offset) {
+  if (!m->tier1Code || offset > m->codeLength || m->tier1Map[offset] == UINT32_MAX) return nullptr;
+  return static_cast<const uint8_t*>(m->tier1Code) + m->tier1Map[offset];
+}
+
+}  // namespace som::tier1

@@ -1,0 +1,34 @@
+// The entry points tier-1 code calls (see runtime.cpp).
+#pragma once
+
+#include <cstdint>
+
+#include "vm/objects.h"
+
+namespace som {
+struct Interp;
+}
+
+namespace som::tier1 {
+
+using Handler = void (*)(Interp* m, unsigned a, unsigned b);
+
+// The adapter for a bytecode whose directive is Call (and for sends); nullptr otherwise.
+Handler handlerFor(uint8_t bc);
+
+// RETURN_NONLOCAL: the value the activation returns (null while unwinding).
+uint64_t returnNonLocalFromNative(Interp* m, unsigned level);
+
+// After a call answered null: where to continue (restart), or the value to return.
+struct Resume {
+  const void* at;  // non-null: jump here (the operand stack was reset)
+  uint64_t value;  // otherwise: return this (null: keep unwinding)
+};
+Resume unwindFromNative(Interp* m);
+
+[[noreturn]] void nonBooleanFromNative(Interp* m, uint64_t value);
+
+// Native address of bytecode `offset` in m's tier-1 code, or nullptr.
+const void* entryAt(Method* m, uint32_t offset);
+
+}  // namespace som::tier1
