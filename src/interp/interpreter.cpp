@@ -13,7 +13,7 @@
 
 namespace som {
 
-[[noreturn]] static void stackOverflow(Frame* f);
+
 [[noreturn]] static void missingPrimitive(Method* m);
 static Value activate(Method* m, Value* args, Frame* caller, Context* outer, Block* closure);
 
@@ -351,7 +351,7 @@ void fatalError(const std::string& message) {
   exitVM(1);
 }
 
-static void stackOverflow(Frame* f) {
+void stackOverflow(Frame* f) {
   std::fflush(stdout);
   std::fprintf(stderr, "Runtime error: stack overflow (%zu nested activations)\n", U.depth);
   printBacktrace(f->caller);

@@ -31,6 +31,8 @@ inline Value* stackTopAfter(Value* args, Method* prim) { return args + prim->num
 [[noreturn]] void runtimeError(const std::string& message);
 [[noreturn]] void fatalError(const std::string& message);
 void printBacktrace(Frame* f);
+// Reports a stack overflow in the activation `f` (already linked to its caller).
+[[noreturn]] void stackOverflow(Frame* f);
 
 // Every exit of the VM goes here: flushes output, runs the exit hook (--stats), exits.
 void onExit(void (*hook)());

@@ -147,6 +147,7 @@ struct Method : Object {
   // from bytecode offsets to code offsets, at any bytecode boundary).
   uint8_t tier1State;     // 0 not compiled, 1 compiled, 2 will not be compiled
   void* tier1Code;
+  void* tier1Direct;      // entry for calls from tier-1 send sites (sets up its own frame)
   uint32_t* tier1Map;     // codeLength + 1 entries; UINT32_MAX where no bytecode starts
 
   uint32_t frameSize() const { return uint32_t(numArgs) + numLocals + maxStack; }

@@ -46,7 +46,13 @@ namespace {
 Stats gStats;
 bool gEnabled = false;
 
-constexpr int kInterpSize = 56;  // Interp (40 bytes), padded to keep rsp 16-byte aligned
+// The native frame of tier-1 code: the Interp record handlers receive, a flag telling
+// which entry was used, and (for direct entries) the Frame record. 104 keeps rsp 16-byte
+// aligned after the six pushes.
+constexpr int kNativeFrameSize = 104;
+constexpr int kDirectFlag = 40;
+constexpr int kFrameRecord = 48;
+static_assert(sizeof(Interp) <= kDirectFlag && kFrameRecord + sizeof(Frame) <= kNativeFrameSize);
 const Gp kInterp = rbx;
 const Gp kSp = r12;
 const Gp kSlots = r13;
@@ -61,7 +67,12 @@ class Generator {
 
  private:
   void prologue();
+  void directEntry();
   void epilogue();
+  void send(uint32_t offset);
+  bool hasDirectEntry() const {
+    return !(m_->flags & kOwnsContext) && !m_->trivialKind && !m_->native && !m_->isBlock();
+  }
   void bytecode(uint32_t offset);
   void push(const Gp& reg) {
     a_.mov(qword_ptr(kSp), reg);
@@ -87,7 +98,7 @@ class Generator {
   CodeHolder code_;
   Assembler a_;
   std::vector<Label> labels_;   // one per bytecode offset
-  Label epilogue_, unwind_;
+  Label epilogue_, unwind_, body_, direct_;
   struct NonBooleanStub {
     Label label;
     uint32_t offset;
@@ -103,8 +114,9 @@ void Generator::prologue() {
   a_.push(r13);
   a_.push(r14);
   a_.push(r15);
-  a_.sub(rsp, kInterpSize);
+  a_.sub(rsp, kNativeFrameSize);
   a_.mov(kInterp, rsp);
+  a_.mov(qword_ptr(kInterp, kDirectFlag), 0);
   a_.mov(interpField(offsetof(Interp, f)), rdi);
   a_.mov(kFrame, rdi);
   a_.mov(kSp, rsi);
@@ -112,16 +124,95 @@ void Generator::prologue() {
   a_.mov(interpField(offsetof(Interp, slots)), kSlots);
   a_.mov(rax, reinterpret_cast<uint64_t>(m_->literals));
   a_.mov(interpField(offsetof(Interp, literals)), rax);
-  Label start = a_.newLabel();
   a_.test(rdx, rdx);
-  a_.jz(start);
+  a_.jz(body_);
   a_.jmp(rdx);  // resume at a bytecode boundary (OSR, restart)
-  a_.bind(start);
+}
+
+// The entry tier-1 send sites call: rdi = the caller's Frame, rsi = the receiver and
+// arguments on the VM stack. It does what activate() does for a method without a
+// context, specialised to this method's sizes: the frame record, the stack checks,
+// nil locals.
+void Generator::directEntry() {
+  a_.bind(direct_);
+  a_.push(rbp);
+  a_.mov(rbp, rsp);
+  a_.push(rbx);
+  a_.push(r12);
+  a_.push(r13);
+  a_.push(r14);
+  a_.push(r15);
+  a_.sub(rsp, kNativeFrameSize);
+  a_.mov(kInterp, rsp);
+  a_.mov(qword_ptr(kInterp, kDirectFlag), 1);
+  a_.lea(kFrame, qword_ptr(rsp, kFrameRecord));
+  a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, caller))), rdi);
+  a_.mov(rax, reinterpret_cast<uint64_t>(m_));
+  a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, method))), rax);
+  a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, slots))), rsi);
+  a_.mov(rax, reinterpret_cast<uint64_t>(m_->code));
+  a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, ip))), rax);
+  a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, context))), 0);
+  a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, closure))), 0);
+  a_.mov(kSlots, rsi);
+
+  // Stack checks (VM stack end, activation depth, native stack), as in activate().
+  Label overflow = a_.newLabel(), checked = a_.newLabel();
+  a_.lea(rax, qword_ptr(rsi, int32_t(8 * m_->frameSize())));
+  a_.mov(rcx, reinterpret_cast<uint64_t>(&U.stackLimit));
+  a_.cmp(rax, qword_ptr(rcx));
+  a_.jae(overflow);
+  a_.mov(rcx, reinterpret_cast<uint64_t>(&U.depth));
+  a_.mov(rdx, qword_ptr(rcx));
+  a_.mov(r8, reinterpret_cast<uint64_t>(&U.options.maxStackDepth));
+  a_.cmp(rdx, qword_ptr(r8));
+  a_.jae(overflow);
+  a_.mov(r8, reinterpret_cast<uint64_t>(&U.nativeStackLimit));
+  a_.cmp(rsp, qword_ptr(r8));
+  a_.jb(overflow);
+  a_.jmp(checked);
+  a_.bind(overflow);
+  a_.mov(rdi, kFrame);
+  a_.mov(rax, reinterpret_cast<uint64_t>(&stackOverflowFromNative));
+  a_.call(rax);
+  a_.int3();
+  a_.bind(checked);
+  a_.inc(rdx);
+  a_.mov(qword_ptr(rcx), rdx);
+  Label noRaise = a_.newLabel();
+  a_.mov(rcx, reinterpret_cast<uint64_t>(&U.stackHighWater));
+  a_.cmp(rax, qword_ptr(rcx));
+  a_.jbe(noRaise);
+  a_.mov(qword_ptr(rcx), rax);
+  a_.bind(noRaise);
+
+  if (m_->numLocals) {
+    a_.mov(rax, U.nil.raw());
+    for (unsigned i = 0; i < m_->numLocals; i++) a_.mov(qword_ptr(kSlots, int32_t(8 * (m_->numArgs + i))), rax);
+  }
+  a_.mov(rcx, reinterpret_cast<uint64_t>(&U.currentFrame));
+  a_.mov(qword_ptr(rcx), kFrame);
+  a_.lea(kSp, qword_ptr(kSlots, int32_t(8 * (m_->numArgs + m_->numLocals))));
+  a_.mov(interpField(offsetof(Interp, f)), kFrame);
+  a_.mov(interpField(offsetof(Interp, slots)), kSlots);
+  a_.mov(rax, reinterpret_cast<uint64_t>(m_->literals));
+  a_.mov(interpField(offsetof(Interp, literals)), rax);
+  a_.jmp(body_);
 }
 
 void Generator::epilogue() {
   a_.bind(epilogue_);
-  a_.add(rsp, kInterpSize);
+  // Direct entries end their own activation (generic ones return to activate()).
+  Label pop = a_.newLabel();
+  a_.cmp(qword_ptr(kInterp, kDirectFlag), 0);
+  a_.je(pop);
+  a_.mov(rcx, qword_ptr(kFrame, int32_t(offsetof(Frame, caller))));
+  a_.mov(rdx, reinterpret_cast<uint64_t>(&U.currentFrame));
+  a_.mov(qword_ptr(rdx), rcx);
+  a_.mov(rdx, reinterpret_cast<uint64_t>(&U.depth));
+  a_.dec(qword_ptr(rdx));
+  a_.bind(pop);
+  a_.add(rsp, kNativeFrameSize);
   a_.pop(r15);
   a_.pop(r14);
   a_.pop(r13);
@@ -197,6 +288,10 @@ void Generator::bytecode(uint32_t offset) {
       a_.mov(rax, reinterpret_cast<uint64_t>(&returnNonLocalFromNative));
       a_.call(rax);
       a_.jmp(epilogue_);
+      return;
+    }
+    if (bc == BC_SEND) {
+      send(offset);
       return;
     }
     uint32_t a = readU16(p + 1);
@@ -303,6 +398,41 @@ void Generator::bytecode(uint32_t offset) {
   std::abort();
 }
 
+// A send: when the receiver is a heap object whose class hits the site's inline cache and
+// the cached method has a direct entry, call it natively; otherwise the SEND handler
+// (full inline-cache logic, lookup, doesNotUnderstand:, primitives, trivial methods).
+void Generator::send(uint32_t offset) {
+  const uint8_t* p = m_->code + offset;
+  uint32_t lit = readU16(p + 1), ic = readU16(p + 3);
+  uint32_t argc = asString(m_->literals[lit])->numArgs;
+  int32_t receiver = -int32_t(8 * (argc + 1));
+  Label slow = a_.newLabel(), done = a_.newLabel();
+  a_.mov(rdi, qword_ptr(kSp, receiver));
+  a_.test(dil, 7);
+  a_.jnz(slow);
+  a_.mov(rax, qword_ptr(rdi, int32_t(offsetof(Object, cls))));
+  a_.mov(rcx, reinterpret_cast<uint64_t>(&m_->caches[ic]));
+  a_.cmp(rax, qword_ptr(rcx, int32_t(offsetof(InlineCache, cls))));
+  a_.jne(slow);
+  a_.mov(rax, qword_ptr(rcx, int32_t(offsetof(InlineCache, target))));
+  a_.mov(rax, qword_ptr(rax, int32_t(offsetof(Method, tier1Direct))));
+  a_.test(rax, rax);
+  a_.jz(slow);
+  a_.mov(rdx, reinterpret_cast<uint64_t>(p));
+  a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, ip))), rdx);
+  a_.mov(rdi, kFrame);
+  a_.lea(rsi, qword_ptr(kSp, receiver));
+  a_.call(rax);
+  a_.lea(kSp, qword_ptr(kSp, receiver + 8));
+  a_.mov(qword_ptr(kSp, -8), rax);
+  a_.test(rax, rax);
+  a_.jz(unwind_);
+  a_.jmp(done);
+  a_.bind(slow);
+  callHandler(offset, reinterpret_cast<const void*>(handlerFor(BC_SEND)), lit, ic, true);
+  a_.bind(done);
+}
+
 struct LogContext {
   Method* m;
   std::vector<std::pair<uint32_t, uint32_t>> nativeToBytecode;  // sorted by native offset
@@ -327,7 +457,11 @@ bool Generator::run() {
   }
   epilogue_ = a_.newLabel();
   unwind_ = a_.newLabel();
+  body_ = a_.newLabel();
+  direct_ = a_.newLabel();
   prologue();
+  if (hasDirectEntry()) directEntry();
+  a_.bind(body_);
   for (uint32_t off : offsets) {
     a_.bind(labels_[off]);
     bytecode(off);
@@ -341,6 +475,8 @@ bool Generator::run() {
   for (uint32_t off : offsets) map[off] = uint32_t(code_.labelOffsetFromBase(labels_[off]));
   m_->tier1Map = map;
   m_->tier1Code = fn;
+  if (hasDirectEntry())
+    m_->tier1Direct = static_cast<uint8_t*>(fn) + code_.labelOffsetFromBase(direct_);
 
   if (U.options.jitLog) {
     LogContext log{m_, {}};

@@ -75,6 +75,8 @@ Resume unwindFromNative(Interp* m) {
 
 void nonBooleanFromNative(Interp* m, uint64_t value) { nonBooleanSlow(m->f, m->ip, Value::fromRaw(value)); }
 
+void stackOverflowFromNative(Frame* f) { stackOverflow(f); }
+
 const void* entryAt(Method* m, uint32_t offset) {
   if (!m->tier1Code || offset > m->codeLength || m->tier1Map[offset] == UINT32_MAX) return nullptr;
   return static_cast<const uint8_t*>(m->tier1Code) + m->tier1Map[offset];

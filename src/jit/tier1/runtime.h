@@ -7,6 +7,7 @@
 
 namespace som {
 struct Interp;
+struct Frame;
 }
 
 namespace som::tier1 {
@@ -27,6 +28,7 @@ struct Resume {
 Resume unwindFromNative(Interp* m);
 
 [[noreturn]] void nonBooleanFromNative(Interp* m, uint64_t value);
+[[noreturn]] void stackOverflowFromNative(Frame* f);
 
 // Native address of bytecode `offset` in m's tier-1 code, or nullptr.
 const void* entryAt(Method* m, uint32_t offset);
