@@ -26,6 +26,7 @@
 #include "compiler/disassembler.h"
 #include "interp/bytecodes.h"
 #include "interp/interp_mode.h"
+#include "interp/trivial.h"
 #include "jit/backend/code_cache.h"
 #include "jit/backend/disasm.h"
 #include "jit/tier1/runtime.h"
@@ -415,14 +416,35 @@ void Generator::send(uint32_t offset) {
   a_.cmp(rax, qword_ptr(rcx, int32_t(offsetof(InlineCache, cls))));
   a_.jne(slow);
   a_.mov(rax, qword_ptr(rcx, int32_t(offsetof(InlineCache, target))));
-  a_.mov(rax, qword_ptr(rax, int32_t(offsetof(Method, tier1Direct))));
-  a_.test(rax, rax);
-  a_.jz(slow);
+  Label native = a_.newLabel(), notDirect = a_.newLabel(), haveResult = a_.newLabel();
   a_.mov(rdx, reinterpret_cast<uint64_t>(p));
   a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, ip))), rdx);
+  a_.mov(rdx, qword_ptr(rax, int32_t(offsetof(Method, tier1Direct))));
+  a_.test(rdx, rdx);
+  a_.jz(notDirect);
+  // Compiled callee: its direct entry builds the frame.
   a_.mov(rdi, kFrame);
   a_.lea(rsi, qword_ptr(kSp, receiver));
-  a_.call(rax);
+  a_.call(rdx);
+  a_.jmp(haveResult);
+  a_.bind(notDirect);
+  a_.mov(rdx, qword_ptr(rax, int32_t(offsetof(Method, native))));
+  a_.test(rdx, rdx);
+  a_.jnz(native);
+  // A getter answers its field (the receiver is a heap object here).
+  a_.cmp(byte_ptr(rax, int32_t(offsetof(Method, trivialKind))), kGetter);
+  a_.jne(slow);
+  a_.movzx(edx, word_ptr(rax, int32_t(offsetof(Method, trivialOperand))));
+  a_.mov(rax, qword_ptr(rdi, rdx, 3));
+  a_.lea(kSp, qword_ptr(kSp, receiver + 8));
+  a_.mov(qword_ptr(kSp, -8), rax);
+  a_.jmp(done);
+  // A primitive (or a native standing in for a library method).
+  a_.bind(native);
+  a_.lea(rdi, qword_ptr(kSp, receiver));
+  a_.mov(rsi, kFrame);
+  a_.call(rdx);
+  a_.bind(haveResult);
   a_.lea(kSp, qword_ptr(kSp, receiver + 8));
   a_.mov(qword_ptr(kSp, -8), rax);
   a_.test(rax, rax);
