@@ -295,6 +295,21 @@ void Generator::bytecode(uint32_t offset) {
       send(offset);
       return;
     }
+    if (bc == BC_PUSH_GLOBAL) {
+      // A bound global is a load from its Symbol; unbound ones take the handler
+      // (unknownGlobal:).
+      Label slow = a_.newLabel(), done = a_.newLabel();
+      a_.mov(rax, reinterpret_cast<uint64_t>(asString(m_->literals[readU16(p + 1)])));
+      a_.mov(rax, qword_ptr(rax, int32_t(offsetof(String, global))));
+      a_.test(rax, rax);
+      a_.jz(slow);
+      push(rax);
+      a_.jmp(done);
+      a_.bind(slow);
+      callHandler(offset, reinterpret_cast<const void*>(handlerFor(bc)), readU16(p + 1), 0, true);
+      a_.bind(done);
+      return;
+    }
     uint32_t a = readU16(p + 1);
     uint32_t b = info.length >= 5 ? readU16(p + 3) : 0;
     bool mayUnwind = info.kind == BcKind::Send || bc == BC_PUSH_GLOBAL;
