@@ -1,6 +1,7 @@
 #include "compiler/codegen.h"
 
 #include <cstring>
+#include <functional>
 
 #include "compiler/parser.h"
 #include "interp/bytecodes.h"
@@ -62,6 +63,7 @@ class Emitter {
   void emitBlock(BlockNode* b, Scope* s);
   void emitInlined(SendNode* n, Scope* s);
   void emitInlinedBlock(Node* blockNode, Scope* s);
+  void emitTwoArms(SendNode* n, Scope* s, Bc toSecond, Node* block, const std::function<void()>& second);
   void emitLoop(SendNode* n, Scope* s);
   void emitCountedLoop(SendNode* n, Scope* s);
   Value literalValue(LiteralNode* l);
@@ -270,33 +272,26 @@ void Emitter::emitInlinedBlock(Node* blockNode, Scope* s) {
 void Emitter::emitInlined(SendNode* n, Scope* s) {
   switch (n->inlineAs) {
     case I::IfTrue:
-    case I::IfFalse: {
-      emitExpr(n->receiver.get(), s, true);
-      markLine(n->line);
-      size_t skip = jumpForward(n->inlineAs == I::IfTrue ? BC_JUMP_IF_FALSE : BC_JUMP_IF_TRUE);
-      int d = depth_;
-      emitInlinedBlock(n->args[0].get(), s);
-      size_t end = jumpForward(BC_JUMP);
-      patch(skip);
-      depth_ = d;
-      op(BC_PUSH_NIL);
-      patch(end);
+    case I::IfFalse:
+      // A one-armed conditional answers nil when its block does not run.
+      emitTwoArms(n, s, n->inlineAs == I::IfTrue ? BC_JUMP_IF_FALSE : BC_JUMP_IF_TRUE, n->args[0].get(),
+                  [&] { op(BC_PUSH_NIL); });
       return;
-    }
     case I::IfTrueIfFalse:
-    case I::IfFalseIfTrue: {
-      emitExpr(n->receiver.get(), s, true);
-      markLine(n->line);
-      size_t other = jumpForward(n->inlineAs == I::IfTrueIfFalse ? BC_JUMP_IF_FALSE : BC_JUMP_IF_TRUE);
-      int d = depth_;
-      emitInlinedBlock(n->args[0].get(), s);
-      size_t end = jumpForward(BC_JUMP);
-      patch(other);
-      depth_ = d;
-      emitInlinedBlock(n->args[1].get(), s);
-      patch(end);
+    case I::IfFalseIfTrue:
+      emitTwoArms(n, s, n->inlineAs == I::IfTrueIfFalse ? BC_JUMP_IF_FALSE : BC_JUMP_IF_TRUE,
+                  n->args[0].get(), [&] { emitInlinedBlock(n->args[1].get(), s); });
       return;
-    }
+    case I::IfNilIfNotNil:
+    case I::IfNotNilIfNil:
+      emitTwoArms(n, s, n->inlineAs == I::IfNilIfNotNil ? BC_JUMP_IF_NOT_NIL : BC_JUMP_IF_NIL,
+                  n->args[0].get(), [&] { emitInlinedBlock(n->args[1].get(), s); });
+      return;
+    case I::And:
+    case I::Or:
+      emitTwoArms(n, s, n->inlineAs == I::And ? BC_JUMP_IF_FALSE : BC_JUMP_IF_TRUE, n->args[0].get(),
+                  [&] { op(n->inlineAs == I::And ? BC_PUSH_FALSE : BC_PUSH_TRUE); });
+      return;
     case I::IfNil:
     case I::IfNotNil: {
       // The value of `x ifNil: [b]` is x when x is not nil; of `x ifNotNil: [b]`, nil when x is nil.
@@ -306,34 +301,6 @@ void Emitter::emitInlined(SendNode* n, Scope* s) {
       size_t end = jumpForward(n->inlineAs == I::IfNil ? BC_JUMP_IF_NOT_NIL : BC_JUMP_IF_NIL);
       op(BC_POP);
       emitInlinedBlock(n->args[0].get(), s);
-      patch(end);
-      return;
-    }
-    case I::IfNilIfNotNil:
-    case I::IfNotNilIfNil: {
-      emitExpr(n->receiver.get(), s, true);
-      markLine(n->line);
-      size_t other = jumpForward(n->inlineAs == I::IfNilIfNotNil ? BC_JUMP_IF_NOT_NIL : BC_JUMP_IF_NIL);
-      int d = depth_;
-      emitInlinedBlock(n->args[0].get(), s);
-      size_t end = jumpForward(BC_JUMP);
-      patch(other);
-      depth_ = d;
-      emitInlinedBlock(n->args[1].get(), s);
-      patch(end);
-      return;
-    }
-    case I::And:
-    case I::Or: {
-      emitExpr(n->receiver.get(), s, true);
-      markLine(n->line);
-      size_t shortCut = jumpForward(n->inlineAs == I::And ? BC_JUMP_IF_FALSE : BC_JUMP_IF_TRUE);
-      int d = depth_;
-      emitInlinedBlock(n->args[0].get(), s);
-      size_t end = jumpForward(BC_JUMP);
-      patch(shortCut);
-      depth_ = d;
-      op(n->inlineAs == I::And ? BC_PUSH_FALSE : BC_PUSH_TRUE);
       patch(end);
       return;
     }
@@ -349,6 +316,22 @@ void Emitter::emitInlined(SendNode* n, Scope* s) {
     case I::None:
       break;
   }
+}
+
+// The receiver, then `block` inlined unless `toSecond` jumps over it to `second`; both
+// arms leave one value.
+void Emitter::emitTwoArms(SendNode* n, Scope* s, Bc toSecond, Node* block,
+                          const std::function<void()>& second) {
+  emitExpr(n->receiver.get(), s, true);
+  markLine(n->line);
+  size_t other = jumpForward(toSecond);
+  int d = depth_;
+  emitInlinedBlock(block, s);
+  size_t end = jumpForward(BC_JUMP);
+  patch(other);
+  depth_ = d;
+  second();
+  patch(end);
 }
 
 void Emitter::emitLoop(SendNode* n, Scope* s) {

@@ -222,6 +222,22 @@ NodePtr Parser::parseUnaryChain(NodePtr receiver) {
 
 NodePtr Parser::parseBinaryOperand() { return parseUnaryChain(parsePrimary()); }
 
+// Binary messages, strictly left to right: `a + b * c` is `(a + b) * c`.
+NodePtr Parser::parseBinaryMessages(NodePtr receiver) {
+  while (atBinaryOperator()) {
+    auto bin = std::make_unique<SendNode>();
+    bin->line = tok_.line;
+    bin->column = tok_.column;
+    bin->selector = tok_.text;
+    advance();
+    bin->isSuper = isSuperReceiver(receiver);
+    bin->receiver = std::move(receiver);
+    bin->args.push_back(parseBinaryOperand());
+    receiver = std::move(bin);
+  }
+  return receiver;
+}
+
 NodePtr Parser::parseKeywordMessage(NodePtr receiver) {
   auto send = std::make_unique<SendNode>();
   send->line = tok_.line;
@@ -231,37 +247,14 @@ NodePtr Parser::parseKeywordMessage(NodePtr receiver) {
   while (tok_.kind == Tok::Keyword) {
     send->selector += tok_.text;
     advance();
-    NodePtr arg = parseBinaryOperand();
-    while (atBinaryOperator()) {
-      auto bin = std::make_unique<SendNode>();
-      bin->line = tok_.line;
-      bin->column = tok_.column;
-      bin->selector = tok_.text;
-      advance();
-      bin->isSuper = isSuperReceiver(arg);
-      bin->receiver = std::move(arg);
-      bin->args.push_back(parseBinaryOperand());
-      arg = std::move(bin);
-    }
-    send->args.push_back(std::move(arg));
+    send->args.push_back(parseBinaryMessages(parseBinaryOperand()));
   }
   return send;
 }
 
 NodePtr Parser::parseEvaluation() {
   NodePtr expr = parsePrimary();
-  expr = parseUnaryChain(std::move(expr));
-  while (atBinaryOperator()) {
-    auto bin = std::make_unique<SendNode>();
-    bin->line = tok_.line;
-    bin->column = tok_.column;
-    bin->selector = tok_.text;
-    advance();
-    bin->isSuper = isSuperReceiver(expr);
-    bin->receiver = std::move(expr);
-    bin->args.push_back(parseBinaryOperand());
-    expr = std::move(bin);
-  }
+  expr = parseBinaryMessages(parseUnaryChain(std::move(expr)));
   if (tok_.kind == Tok::Keyword) expr = parseKeywordMessage(std::move(expr));
   return expr;
 }

@@ -41,6 +41,7 @@ class Parser {
   NodePtr parsePrimary();
   NodePtr parseUnaryChain(NodePtr receiver);
   NodePtr parseBinaryOperand();
+  NodePtr parseBinaryMessages(NodePtr receiver);
   NodePtr parseKeywordMessage(NodePtr receiver);
   std::unique_ptr<BlockNode> parseBlock();
   std::unique_ptr<LiteralNode> parseLiteral();

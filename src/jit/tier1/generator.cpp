@@ -67,6 +67,7 @@ class Generator {
   bool run();
 
  private:
+  void enterNativeFrame();
   void prologue();
   void directEntry();
   void epilogue();
@@ -107,7 +108,8 @@ class Generator {
   std::vector<NonBooleanStub> stubs_;
 };
 
-void Generator::prologue() {
+// Saves the callee-saved registers the code uses and reserves the native frame.
+void Generator::enterNativeFrame() {
   a_.push(rbp);
   a_.mov(rbp, rsp);
   a_.push(rbx);
@@ -117,6 +119,10 @@ void Generator::prologue() {
   a_.push(r15);
   a_.sub(rsp, kNativeFrameSize);
   a_.mov(kInterp, rsp);
+}
+
+void Generator::prologue() {
+  enterNativeFrame();
   a_.mov(qword_ptr(kInterp, kDirectFlag), 0);
   a_.mov(interpField(offsetof(Interp, f)), rdi);
   a_.mov(kFrame, rdi);
@@ -136,15 +142,7 @@ void Generator::prologue() {
 // nil locals.
 void Generator::directEntry() {
   a_.bind(direct_);
-  a_.push(rbp);
-  a_.mov(rbp, rsp);
-  a_.push(rbx);
-  a_.push(r12);
-  a_.push(r13);
-  a_.push(r14);
-  a_.push(r15);
-  a_.sub(rsp, kNativeFrameSize);
-  a_.mov(kInterp, rsp);
+  enterNativeFrame();
   a_.mov(qword_ptr(kInterp, kDirectFlag), 1);
   a_.lea(kFrame, qword_ptr(rsp, kFrameRecord));
   a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, caller))), rdi);
