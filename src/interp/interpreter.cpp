@@ -42,11 +42,13 @@ Method* fillCache(InlineCache& c, Class* cls, Symbol* sel) {
 
 Value invoke(Method* m, Value* args, Frame* caller) {
   if (m->native) return m->native(args, caller);
+  if (m->tier1Direct) return reinterpret_cast<tier1::Direct>(m->tier1Direct)(caller, args);
   if (UNLIKELY(m->isPrimitive())) missingPrimitive(m);
   return activate(m, args, caller, nullptr, nullptr);
 }
 
 Value invokeBlock(Block* b, Value* args, Frame* caller) {
+  if (b->code->tier1Direct) return reinterpret_cast<tier1::Direct>(b->code->tier1Direct)(caller, args);
   args[0] = b->self;
   return activate(b->code, args, caller, b->outer, b);
 }

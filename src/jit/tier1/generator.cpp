@@ -73,7 +73,7 @@ class Generator {
   void epilogue();
   void send(uint32_t offset);
   bool hasDirectEntry() const {
-    return !(m_->flags & kOwnsContext) && !m_->trivialKind && !m_->native && !m_->isBlock();
+    return !(m_->flags & kOwnsContext) && !m_->trivialKind && !m_->native;
   }
   void bytecode(uint32_t offset);
   void push(const Gp& reg) {
@@ -136,10 +136,10 @@ void Generator::prologue() {
   a_.jmp(rdx);  // resume at a bytecode boundary (OSR, restart)
 }
 
-// The entry tier-1 send sites call: rdi = the caller's Frame, rsi = the receiver and
-// arguments on the VM stack. It does what activate() does for a method without a
-// context, specialised to this method's sizes: the frame record, the stack checks,
-// nil locals.
+// The direct entry (tier1::Direct): rdi = the caller's Frame, rsi = the receiver (for
+// blocks: the block) and arguments on the VM stack. It does what activate() does for an
+// activation without its own context, specialised to this method's sizes: the frame
+// record, the stack checks, nil locals.
 void Generator::directEntry() {
   a_.bind(direct_);
   enterNativeFrame();
@@ -151,8 +151,18 @@ void Generator::directEntry() {
   a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, slots))), rsi);
   a_.mov(rax, reinterpret_cast<uint64_t>(m_->code));
   a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, ip))), rax);
-  a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, context))), 0);
-  a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, closure))), 0);
+  if (m_->isBlock()) {
+    // args[0] is the block: the activation borrows its outer context and sees its self.
+    a_.mov(rax, qword_ptr(rsi));
+    a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, closure))), rax);
+    a_.mov(rcx, qword_ptr(rax, int32_t(offsetof(Block, outer))));
+    a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, context))), rcx);
+    a_.mov(rcx, qword_ptr(rax, int32_t(offsetof(Block, self))));
+    a_.mov(qword_ptr(rsi), rcx);
+  } else {
+    a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, context))), 0);
+    a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, closure))), 0);
+  }
   a_.mov(kSlots, rsi);
 
   // Stack checks (VM stack end, activation depth, native stack), as in activate().

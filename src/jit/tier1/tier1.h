@@ -15,6 +15,10 @@ namespace som::tier1 {
 // caller ends the activation (leave()).
 using Code = Value (*)(Frame* frame, Value* sp, const void* resumeAt);
 
+// A method's direct entry: builds its own frame (see generator.cpp). For blocks, args[0]
+// is the block being evaluated.
+using Direct = Value (*)(Frame* caller, Value* args);
+
 struct Stats {
   uint64_t methodsCompiled = 0;
   uint64_t bytecodesCompiled = 0;
