@@ -256,13 +256,14 @@ void Generator::epilogue() {
 }
 
 void Generator::callHandler(uint32_t offset, const void* fn, uint32_t a, uint32_t b, bool mayUnwind) {
-  saveState(offset);
-  a_.mov(rdi, kInterp);
-  a_.mov(esi, a);
-  a_.mov(edx, b);
+  a_.mov(rdi, kSp);
+  a_.mov(rsi, kInterp);
+  a_.mov(rdx, reinterpret_cast<uint64_t>(m_->code + offset));
+  a_.mov(ecx, a);
+  a_.mov(r8d, b);
   a_.mov(rax, reinterpret_cast<uint64_t>(fn));
   a_.call(rax);
-  a_.mov(kSp, interpField(offsetof(Interp, sp)));
+  a_.mov(kSp, rax);
   if (mayUnwind) {
     a_.cmp(qword_ptr(kSp, -8), 0);
     a_.je(unwind_);

@@ -8,10 +8,21 @@
 namespace som::tier1 {
 namespace {
 
-#define WRAP_LIT(name) \
-  void w_##name(Interp* m, unsigned a, unsigned) { op::name(*m, a); }
-#define WRAP_SEND(name) \
-  void w_##name(Interp* m, unsigned a, unsigned b) { op::name(*m, a, b); }
+// Each adapter runs the handler on a local copy of the Interp record, with the stack
+// pointer and ip passed in registers, so that the handler's fast path touches no memory
+// but the operand stack; it answers the new stack pointer.
+#define WRAP_LIT(name)                                                              \
+  Value* w_##name(Value* sp, Interp* m, const uint8_t* ip, unsigned a, unsigned) { \
+    Interp local{m->f, sp, ip, m->slots, m->literals};                              \
+    op::name(local, a);                                                             \
+    return local.sp;                                                                \
+  }
+#define WRAP_SEND(name)                                                              \
+  Value* w_##name(Value* sp, Interp* m, const uint8_t* ip, unsigned a, unsigned b) { \
+    Interp local{m->f, sp, ip, m->slots, m->literals};                               \
+    op::name(local, a, b);                                                           \
+    return local.sp;                                                                 \
+  }
 
 WRAP_LIT(PUSH_GLOBAL)
 WRAP_LIT(PUSH_BLOCK)

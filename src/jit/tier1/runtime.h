@@ -12,7 +12,9 @@ struct Frame;
 
 namespace som::tier1 {
 
-using Handler = void (*)(Interp* m, unsigned a, unsigned b);
+// Runs a handler: the operand stack pointer in and out, the bytecode's address (for
+// backtraces and sends) and its operands as arguments.
+using Handler = Value* (*)(Value* sp, Interp* m, const uint8_t* ip, unsigned a, unsigned b);
 
 // The adapter for a bytecode whose directive is Call (and for sends); nullptr otherwise.
 Handler handlerFor(uint8_t bc);
