@@ -12,12 +12,16 @@
 //   unknownGlobal(symbol)                the unknownGlobal: protocol
 //   jumpIf(cond, off), jump(off), jumpBack(off)   control flow
 //   nonBoolean(v)                        a conditional jump on a non-Boolean (fatal)
+//   the word operations of primitives/arith.h (V, konst, eq, select, load, ...) and
+//   storeIndexed(base, index, offset, value)
 //
 // Slow paths are ordinary functions (compiled once, and calls in traces).
 #pragma once
 
 #include "interp/bytecodes.h"
 #include "interp/frame.h"
+
+#include <cstddef>
 #include "primitives/arith.h"
 #include "vm/numbers.h"
 #include "vm/universe.h"
@@ -73,11 +77,12 @@ template <class M> SOM_INLINE void POP_FIELD(M& m, unsigned word) {
 template <class M> SOM_INLINE void SEND(M& m, unsigned lit, unsigned ic) { m.send(lit, ic); }
 template <class M> SOM_INLINE void SUPER_SEND(M& m, unsigned lit, unsigned ic) { m.superSend(lit, ic); }
 
-// Binary sends with fast paths from primitives/arith.h; `fast` answers false when the
-// operands are not for it, and the full send follows.
+// Binary sends with fast paths from primitives/arith.h, written over the mode's words
+// (M::V) so that tier 1 can instantiate them too. `fast` answers false when the operands
+// are not for it, and the full send follows; nothing is changed before it answers.
 template <class M, class Fast>
 SOM_INLINE void binary(M& m, unsigned lit, unsigned ic, Fast fast) {
-  Value b = m.peek(0), a = m.peek(1), r;
+  typename M::V b = m.peek(0), a = m.peek(1), r;
   if (fast(a, b, r)) {
     m.drop(2);
     m.push(r);
@@ -86,93 +91,102 @@ SOM_INLINE void binary(M& m, unsigned lit, unsigned ic, Fast fast) {
   }
 }
 
-template <class M> SOM_INLINE void ADD(M& m, unsigned lit, unsigned ic) {
-  binary(m, lit, ic, [&](Value a, Value b, Value& r) SOM_LAMBDA {
-    if (m.guard(bothSmallInts(a, b))) return m.guard(arith::addSmall(a, b, r));
-    if (m.guard(arith::bothImmediateDoubles(a, b))) {
-      r = newDouble(a.asImmediateDouble() + b.asImmediateDouble());
+template <class M, class IntOp, class DoubleOp>
+SOM_INLINE void arithmetic(M& m, unsigned lit, unsigned ic, IntOp ints, DoubleOp doubles) {
+  using V = typename M::V;
+  binary(m, lit, ic, [&](V a, V b, V& r) SOM_LAMBDA {
+    if (m.guard(arith::bothSmallInts(m, a, b))) return m.guard(ints(a, b, r));
+    if (m.guard(arith::bothImmediateDoubles(m, a, b))) {
+      r = m.call(doubles, a, b);
       return true;
     }
     return false;
   });
+}
+template <class M> SOM_INLINE void ADD(M& m, unsigned lit, unsigned ic) {
+  using V = typename M::V;
+  arithmetic(m, lit, ic, [&](V a, V b, V& r) SOM_LAMBDA { return arith::addSmall(m, a, b, r); },
+             arith::addDoubles);
 }
 template <class M> SOM_INLINE void SUB(M& m, unsigned lit, unsigned ic) {
-  binary(m, lit, ic, [&](Value a, Value b, Value& r) SOM_LAMBDA {
-    if (m.guard(bothSmallInts(a, b))) return m.guard(arith::subSmall(a, b, r));
-    if (m.guard(arith::bothImmediateDoubles(a, b))) {
-      r = newDouble(a.asImmediateDouble() - b.asImmediateDouble());
-      return true;
-    }
-    return false;
-  });
+  using V = typename M::V;
+  arithmetic(m, lit, ic, [&](V a, V b, V& r) SOM_LAMBDA { return arith::subSmall(m, a, b, r); },
+             arith::subDoubles);
 }
 template <class M> SOM_INLINE void MUL(M& m, unsigned lit, unsigned ic) {
-  binary(m, lit, ic, [&](Value a, Value b, Value& r) SOM_LAMBDA {
-    if (m.guard(bothSmallInts(a, b))) return m.guard(arith::mulSmall(a, b, r));
-    if (m.guard(arith::bothImmediateDoubles(a, b))) {
-      r = newDouble(a.asImmediateDouble() * b.asImmediateDouble());
-      return true;
-    }
-    return false;
-  });
+  using V = typename M::V;
+  arithmetic(m, lit, ic, [&](V a, V b, V& r) SOM_LAMBDA { return arith::mulSmall(m, a, b, r); },
+             arith::mulDoubles);
 }
 
-template <class M, class IntCmp, class DblCmp>
-SOM_INLINE void compare(M& m, unsigned lit, unsigned ic, IntCmp ints, DblCmp dbls) {
-  binary(m, lit, ic, [&](Value a, Value b, Value& r) SOM_LAMBDA {
-    if (m.guard(bothSmallInts(a, b))) {
-      r = boolValue(ints(a, b));
+// Comparisons answer true or false; on immediate Doubles they follow IEEE.
+template <class M, class IntCmp>
+SOM_INLINE void compare(M& m, unsigned lit, unsigned ic, IntCmp ints, Value (*doubles)(Value, Value)) {
+  using V = typename M::V;
+  binary(m, lit, ic, [&](V a, V b, V& r) SOM_LAMBDA {
+    if (m.guard(arith::bothSmallInts(m, a, b))) {
+      r = m.select(ints(a, b), m.konst(U.trueObject.raw()), m.konst(U.falseObject.raw()));
       return true;
     }
-    if (m.guard(arith::bothImmediateDoubles(a, b))) {
-      r = boolValue(dbls(a.asImmediateDouble(), b.asImmediateDouble()));
+    if (m.guard(arith::bothImmediateDoubles(m, a, b))) {
+      r = m.call(doubles, a, b);
       return true;
     }
     return false;
   });
 }
+inline Value doublesLess(Value a, Value b) { return boolValue(a.asImmediateDouble() < b.asImmediateDouble()); }
+inline Value doublesLessEqual(Value a, Value b) { return boolValue(a.asImmediateDouble() <= b.asImmediateDouble()); }
+inline Value doublesGreater(Value a, Value b) { return boolValue(a.asImmediateDouble() > b.asImmediateDouble()); }
+inline Value doublesGreaterEqual(Value a, Value b) { return boolValue(a.asImmediateDouble() >= b.asImmediateDouble()); }
+inline Value doublesEqual(Value a, Value b) { return boolValue(a.asImmediateDouble() == b.asImmediateDouble()); }
+
 template <class M> SOM_INLINE void LT(M& m, unsigned lit, unsigned ic) {
-  compare(m, lit, ic, [](Value a, Value b) SOM_LAMBDA { return arith::lessSmall(a, b); }, [](double x, double y) SOM_LAMBDA { return x < y; });
+  using V = typename M::V;
+  compare(m, lit, ic, [&](V a, V b) SOM_LAMBDA { return arith::lessSmall(m, a, b); }, doublesLess);
 }
 template <class M> SOM_INLINE void LE(M& m, unsigned lit, unsigned ic) {
-  compare(m, lit, ic, [](Value a, Value b) SOM_LAMBDA { return arith::lessEqualSmall(a, b); }, [](double x, double y) SOM_LAMBDA { return x <= y; });
+  using V = typename M::V;
+  compare(m, lit, ic, [&](V a, V b) SOM_LAMBDA { return arith::lessEqualSmall(m, a, b); }, doublesLessEqual);
 }
 template <class M> SOM_INLINE void GT(M& m, unsigned lit, unsigned ic) {
-  compare(m, lit, ic, [](Value a, Value b) SOM_LAMBDA { return arith::lessSmall(b, a); },
-          [](double x, double y) SOM_LAMBDA { return x > y; });
+  using V = typename M::V;
+  compare(m, lit, ic, [&](V a, V b) SOM_LAMBDA { return arith::lessSmall(m, b, a); }, doublesGreater);
 }
 template <class M> SOM_INLINE void GE(M& m, unsigned lit, unsigned ic) {
-  compare(m, lit, ic, [](Value a, Value b) SOM_LAMBDA { return arith::lessEqualSmall(b, a); },
-          [](double x, double y) SOM_LAMBDA { return x >= y; });
+  using V = typename M::V;
+  compare(m, lit, ic, [&](V a, V b) SOM_LAMBDA { return arith::lessEqualSmall(m, b, a); }, doublesGreaterEqual);
 }
 template <class M> SOM_INLINE void EQ(M& m, unsigned lit, unsigned ic) {
-  compare(m, lit, ic, [](Value a, Value b) SOM_LAMBDA { return a == b; },
-          [](double x, double y) SOM_LAMBDA { return x == y; });
+  using V = typename M::V;
+  compare(m, lit, ic, [&](V a, V b) SOM_LAMBDA { return m.eq(a, b); }, doublesEqual);
 }
 
+// Array>>at: and at:put: on an Array receiver with an in-range SmallInteger index.
+template <class M, class V>
+SOM_INLINE bool arrayElement(M& m, V array, V index, V& zeroBased) {
+  if (!m.guard(arith::isPointer(m, array))) return false;
+  if (!m.guard(arith::hasKind(m, array, Kind::Array))) return false;
+  if (!m.guard(arith::isSmallInt(m, index))) return false;
+  zeroBased = arith::arrayIndex(m, index);
+  return m.guard(m.ltUnsigned(zeroBased, m.load(array, int32_t(offsetof(Array, length)))));
+}
 template <class M> SOM_INLINE void AT(M& m, unsigned lit, unsigned ic) {
-  binary(m, lit, ic, [&](Value a, Value i, Value& r) SOM_LAMBDA {
-    if (m.guard(isKind(a, Kind::Array) && i.isSmallInt())) {
-      Array* arr = asArray(a);
-      uint64_t k = uint64_t(i.asSmallInt() - 1);
-      if (m.guard(k < arr->length)) {
-        r = arr->elements[k];
-        return true;
-      }
-    }
-    return false;
+  using V = typename M::V;
+  binary(m, lit, ic, [&](V a, V i, V& r) SOM_LAMBDA {
+    V k;
+    if (!arrayElement(m, a, i, k)) return false;
+    r = m.loadIndexed(a, k, int32_t(offsetof(Array, elements)));
+    return true;
   });
 }
 template <class M> SOM_INLINE void AT_PUT(M& m, unsigned lit, unsigned ic) {
-  Value v = m.peek(0), i = m.peek(1), a = m.peek(2);
-  if (m.guard(isKind(a, Kind::Array) && i.isSmallInt())) {
-    Array* arr = asArray(a);
-    uint64_t k = uint64_t(i.asSmallInt() - 1);
-    if (m.guard(k < arr->length)) {
-      arr->elements[k] = v;
-      m.drop(2);  // at:put: answers the receiver, which stays on the stack
-      return;
-    }
+  using V = typename M::V;
+  V v = m.peek(0), i = m.peek(1), a = m.peek(2), k;
+  if (arrayElement(m, a, i, k)) {
+    m.storeIndexed(a, k, int32_t(offsetof(Array, elements)), v);
+    m.drop(2);  // at:put: answers the receiver, which stays on the stack
+    return;
   }
   m.send(lit, ic);
 }

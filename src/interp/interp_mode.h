@@ -21,7 +21,7 @@ __attribute__((noinline)) Value* superSendSlow(Frame* f, Value* sp, const uint8_
 __attribute__((noinline)) Value* unknownGlobalSlow(Frame* f, Value* sp, const uint8_t* ip, Symbol* name);
 [[noreturn]] __attribute__((noinline)) void nonBooleanSlow(Frame* f, const uint8_t* ip, Value v);
 
-struct Interp {
+struct Interp : arith::ConcreteOps {
   Frame* f;
   Value* sp;
   const uint8_t* ip;
@@ -41,6 +41,9 @@ struct Interp {
   SOM_INLINE Value literal(unsigned i) const { return literals[i]; }
   SOM_INLINE Frame* frame() const { return f; }
   SOM_INLINE static bool guard(bool c) { return c; }
+  SOM_INLINE static void storeIndexed(V base, V index, int32_t offset, V value) {
+    *reinterpret_cast<Value*>(base.raw() + offset + 8 * index.raw()) = value;
+  }
   // Jump distances are relative to the end of the jump instruction (3 bytes).
   SOM_INLINE void jump(unsigned off) { ip += off; }
   SOM_INLINE void jumpBack(unsigned off) { ip -= off; }

@@ -176,7 +176,7 @@ static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Bl
     leave(frame);
     return r;
   }
-  Interp i{&frame, sp, frame.ip, args, m->literals};
+  Interp i{{}, &frame, sp, frame.ip, args, m->literals};
 #define m i
   static void* const labels[] = {
 #define BC(name, len, effect, kind, tier1) &&L_##name,

@@ -1,44 +1,172 @@
-// Fast paths of the hot arithmetic and comparison primitives, written once. The Integer
-// and Double primitives (primitives/integer.cpp, double.cpp) begin with these, and the
-// bytecode handlers (interp/handlers.h) use the same functions for their inline paths, so
-// there is exactly one definition of what `3 + 4` means on immediate operands.
+// Fast paths of the hot arithmetic, comparison and indexing primitives, written once.
+//
+// They are templates over a *mode* that supplies machine-level operations on words
+// (below). The Integer/Double/Array primitives and the interpreter run them in the
+// concrete mode (ConcreteOps: the operations are the C++ operators); tier 1 runs them in
+// its emitting mode, where each operation emits an instruction and each condition becomes
+// a branch to the full handler; the tier-2 recorder will run them in a recording mode.
+// So `3 + 4` on SmallIntegers means the same thing in every tier because it is this code.
+//
+// Operations a mode M provides (M::V is a word, M::Cond a condition):
+//   konst(raw)                        a constant word
+//   bitAnd, bitOr, sub(a, b)          word arithmetic (wrapping)
+//   shiftRightArith(a, n)
+//   eq, lt, le (signed), ltUnsigned   comparisons -> Cond
+//   all(c1, c2)                       both conditions
+//   addNoOverflow, subNoOverflow,     out = a op b; Cond: no signed overflow. Only ever used
+//   mulNoOverflow(a, b, out)          directly as a guard.
+//   select(c, x, y)                   c ? x : y
+//   load(base, offset), loadByte(base, offset), loadIndexed(base, index, offset)
+//   call(fn, a, b)                    a call to a plain function of two Values
 #pragma once
+
+#include <cstddef>
 
 #include "vm/numbers.h"
 #include "vm/value.h"
 
+#define SOM_ARITH_INLINE inline __attribute__((always_inline))
+
 namespace som::arith {
 
-// Tagged SmallIntegers: raw = v << 3 | 1. Sums and differences of the raw words stay
-// correctly tagged after removing one tag, and overflow exactly when the 61-bit result
-// does not fit.
+// --- the concrete mode ------------------------------------------------------------------
+
+struct ConcreteOps {
+  using V = Value;
+  using Cond = bool;
+  static SOM_ARITH_INLINE V konst(uint64_t raw) { return Value::fromRaw(raw); }
+  static SOM_ARITH_INLINE V bitAnd(V a, V b) { return Value::fromRaw(a.raw() & b.raw()); }
+  static SOM_ARITH_INLINE V bitOr(V a, V b) { return Value::fromRaw(a.raw() | b.raw()); }
+  static SOM_ARITH_INLINE V sub(V a, V b) { return Value::fromRaw(a.raw() - b.raw()); }
+  static SOM_ARITH_INLINE V shiftRightArith(V a, int n) { return Value::fromRaw(uint64_t(int64_t(a.raw()) >> n)); }
+  static SOM_ARITH_INLINE Cond eq(V a, V b) { return a.raw() == b.raw(); }
+  static SOM_ARITH_INLINE Cond lt(V a, V b) { return int64_t(a.raw()) < int64_t(b.raw()); }
+  static SOM_ARITH_INLINE Cond le(V a, V b) { return int64_t(a.raw()) <= int64_t(b.raw()); }
+  static SOM_ARITH_INLINE Cond ltUnsigned(V a, V b) { return a.raw() < b.raw(); }
+  static SOM_ARITH_INLINE Cond all(Cond a, Cond b) { return a && b; }
+  static SOM_ARITH_INLINE Cond addNoOverflow(V a, V b, V& out) {
+    int64_t r;
+    bool overflow = __builtin_add_overflow(int64_t(a.raw()), int64_t(b.raw()), &r);
+    out = Value::fromRaw(uint64_t(r));
+    return !overflow;
+  }
+  static SOM_ARITH_INLINE Cond subNoOverflow(V a, V b, V& out) {
+    int64_t r;
+    bool overflow = __builtin_sub_overflow(int64_t(a.raw()), int64_t(b.raw()), &r);
+    out = Value::fromRaw(uint64_t(r));
+    return !overflow;
+  }
+  static SOM_ARITH_INLINE Cond mulNoOverflow(V a, V b, V& out) {
+    int64_t r;
+    bool overflow = __builtin_mul_overflow(int64_t(a.raw()), int64_t(b.raw()), &r);
+    out = Value::fromRaw(uint64_t(r));
+    return !overflow;
+  }
+  static SOM_ARITH_INLINE V select(Cond c, V x, V y) { return c ? x : y; }
+  static SOM_ARITH_INLINE V load(V base, int32_t offset) {
+    return *reinterpret_cast<const Value*>(base.raw() + offset);
+  }
+  static SOM_ARITH_INLINE V loadByte(V base, int32_t offset) {
+    return Value::fromRaw(*reinterpret_cast<const uint8_t*>(base.raw() + offset));
+  }
+  static SOM_ARITH_INLINE V loadIndexed(V base, V index, int32_t offset) {
+    return *reinterpret_cast<const Value*>(base.raw() + offset + 8 * index.raw());
+  }
+  template <class Fn>
+  static SOM_ARITH_INLINE V call(Fn fn, V a, V b) { return fn(a, b); }
+};
+
+// --- tag tests ---------------------------------------------------------------------------
+
+template <class M, class V>
+SOM_ARITH_INLINE auto isSmallInt(M& m, V v) {
+  return m.eq(m.bitAnd(v, m.konst(kTagMask)), m.konst(uint64_t(Tag::Int)));
+}
+template <class M, class V>
+SOM_ARITH_INLINE auto isPointer(M& m, V v) {
+  return m.eq(m.bitAnd(v, m.konst(kTagMask)), m.konst(uint64_t(Tag::Pointer)));
+}
+// Both tags are Int: the AND of the words has tag 1 and their OR has no other tag bits
+// (Int|Double would pass a test on the OR alone).
+template <class M, class V>
+SOM_ARITH_INLINE auto bothSmallInts(M& m, V a, V b) {
+  return m.all(m.eq(m.bitAnd(m.bitAnd(a, b), m.konst(kTagMask)), m.konst(uint64_t(Tag::Int))),
+               m.eq(m.bitAnd(m.bitOr(a, b), m.konst(6)), m.konst(0)));
+}
+template <class M, class V>
+SOM_ARITH_INLINE auto bothImmediateDoubles(M& m, V a, V b) {
+  return m.all(m.eq(m.bitAnd(a, m.konst(kTagMask)), m.konst(uint64_t(Tag::Double))),
+               m.eq(m.bitAnd(b, m.konst(kTagMask)), m.konst(uint64_t(Tag::Double))));
+}
+// Only after isPointer(v).
+template <class M, class V>
+SOM_ARITH_INLINE auto hasKind(M& m, V object, Kind kind) {
+  return m.eq(m.loadByte(object, int32_t(offsetof(Object, kind))), m.konst(uint64_t(kind)));
+}
+
+// --- SmallInteger arithmetic on tagged words -----------------------------------------------
+// raw = value << 3 | 1. Sums and differences of the raw words stay correctly tagged after
+// removing one tag, and overflow exactly when the 61-bit result does not fit.
+
+template <class M, class V>
+SOM_ARITH_INLINE auto addSmall(M& m, V a, V b, V& out) {
+  return m.addNoOverflow(a, m.sub(b, m.konst(1)), out);
+}
+template <class M, class V>
+SOM_ARITH_INLINE auto subSmall(M& m, V a, V b, V& out) {
+  return m.subNoOverflow(a, m.sub(b, m.konst(1)), out);
+}
+// (a >> 3) * (b - 1) is the product shifted left by 3; the tag is added back.
+template <class M, class V>
+SOM_ARITH_INLINE auto mulSmall(M& m, V a, V b, V& out) {
+  V product;
+  auto fits = m.mulNoOverflow(m.shiftRightArith(a, 3), m.sub(b, m.konst(1)), product);
+  out = m.bitOr(product, m.konst(1));
+  return fits;
+}
+// Tagging preserves order, so the words compare like the integers.
+template <class M, class V>
+SOM_ARITH_INLINE auto lessSmall(M& m, V a, V b) { return m.lt(a, b); }
+template <class M, class V>
+SOM_ARITH_INLINE auto lessEqualSmall(M& m, V a, V b) { return m.le(a, b); }
+
+// Array>>at: with an in-range SmallInteger index (the caller checked the kinds).
+template <class M, class V>
+SOM_ARITH_INLINE auto arrayIndex(M& m, V index) {
+  return m.sub(m.shiftRightArith(index, 3), m.konst(1));  // 0-based
+}
+
+// --- the concrete instantiations the primitives use ------------------------------------------
+
+inline bool bothSmallInts(Value a, Value b) {
+  ConcreteOps m;
+  return bothSmallInts(m, a, b);
+}
 inline bool addSmall(Value a, Value b, Value& out) {
-  int64_t r;
-  if (__builtin_add_overflow(int64_t(a.raw()), int64_t(b.raw() - 1), &r)) return false;
-  out = Value::fromRaw(uint64_t(r));
-  return true;
+  ConcreteOps m;
+  return addSmall(m, a, b, out);
 }
-
 inline bool subSmall(Value a, Value b, Value& out) {
-  int64_t r;
-  if (__builtin_sub_overflow(int64_t(a.raw()), int64_t(b.raw() - 1), &r)) return false;
-  out = Value::fromRaw(uint64_t(r));
-  return true;
+  ConcreteOps m;
+  return subSmall(m, a, b, out);
 }
-
 inline bool mulSmall(Value a, Value b, Value& out) {
-  int64_t r;
-  if (__builtin_mul_overflow(a.asSmallInt(), int64_t(b.raw() - 1), &r)) return false;
-  out = Value::fromRaw(uint64_t(r) | 1);
-  return true;
+  ConcreteOps m;
+  return mulSmall(m, a, b, out);
+}
+inline bool lessSmall(Value a, Value b) {
+  ConcreteOps m;
+  return lessSmall(m, a, b);
+}
+inline bool lessEqualSmall(Value a, Value b) {
+  ConcreteOps m;
+  return lessEqualSmall(m, a, b);
 }
 
-// Tagging preserves order, so raw words compare like the integers.
-inline bool lessSmall(Value a, Value b) { return int64_t(a.raw()) < int64_t(b.raw()); }
-inline bool lessEqualSmall(Value a, Value b) { return int64_t(a.raw()) <= int64_t(b.raw()); }
-
-inline bool bothImmediateDoubles(Value a, Value b) {
-  return a.isImmediateDouble() && b.isImmediateDouble();
-}
+// Immediate-Double fast paths (IEEE arithmetic; results may need boxing). Modes call
+// these as functions.
+inline Value addDoubles(Value a, Value b) { return newDouble(a.asImmediateDouble() + b.asImmediateDouble()); }
+inline Value subDoubles(Value a, Value b) { return newDouble(a.asImmediateDouble() - b.asImmediateDouble()); }
+inline Value mulDoubles(Value a, Value b) { return newDouble(a.asImmediateDouble() * b.asImmediateDouble()); }
 
 }  // namespace som::arith

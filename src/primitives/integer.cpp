@@ -11,6 +11,8 @@
 namespace som {
 namespace {
 
+using arith::bothSmallInts;
+
 struct Mpz {
   mpz_t z;
   Mpz() { mpz_init(z); }
@@ -36,15 +38,15 @@ Value arithmetic(const char* prim, Value a, Value b, SmallOp small, BigOp big, D
 }
 
 Value plus(Value* args, Frame*) {
-  return arithmetic("Integer>>+", args[0], args[1], arith::addSmall, mpz_add,
+  return arithmetic("Integer>>+", args[0], args[1], [](Value a, Value b, Value& r) { return arith::addSmall(a, b, r); }, mpz_add,
                     [](double x, double y) { return x + y; });
 }
 Value minus(Value* args, Frame*) {
-  return arithmetic("Integer>>-", args[0], args[1], arith::subSmall, mpz_sub,
+  return arithmetic("Integer>>-", args[0], args[1], [](Value a, Value b, Value& r) { return arith::subSmall(a, b, r); }, mpz_sub,
                     [](double x, double y) { return x - y; });
 }
 Value times(Value* args, Frame*) {
-  return arithmetic("Integer>>*", args[0], args[1], arith::mulSmall, mpz_mul,
+  return arithmetic("Integer>>*", args[0], args[1], [](Value a, Value b, Value& r) { return arith::mulSmall(a, b, r); }, mpz_mul,
                     [](double x, double y) { return x * y; });
 }
 

@@ -78,11 +78,4 @@ class Value {
 
 static_assert(sizeof(Value) == 8);
 
-// Both operands SmallIntegers: one test on the OR of the words' tags is not enough
-// (Int|Double == 3), so check both tags at once via AND with the complement.
-inline bool bothSmallInts(Value a, Value b) {
-  return ((a.raw() & b.raw()) & kTagMask) == uint64_t(Tag::Int) &&
-         ((a.raw() | b.raw()) & 6) == 0;
-}
-
 }  // namespace som

@@ -207,13 +207,13 @@ TEST(ValueTagging, BothSmallIntsTruthTable) {
       {Value::fromSmallInt(kSmallIntMin), Value::fromSmallInt(kSmallIntMax), true, "limits"},
       {Value::fromSmallInt(0), Value::fromSmallInt(0), true, "zeros"},
   };
-  for (auto& r : rows) EXPECT_EQ(bothSmallInts(r.a, r.b), r.expected) << r.what;
+  for (auto& r : rows) EXPECT_EQ(arith::bothSmallInts(r.a, r.b), r.expected) << r.what;
   // Every combination of the three tags: only (Int, Int) is true.
   for (uint64_t ta = 0; ta < 3; ta++)
     for (uint64_t tb = 0; tb < 3; tb++) {
       Value a = Value::fromRaw((uint64_t(5) << 3) | ta);
       Value b = Value::fromRaw((uint64_t(9) << 3) | tb);
-      EXPECT_EQ(bothSmallInts(a, b), ta == 1 && tb == 1) << ta << " " << tb;
+      EXPECT_EQ(arith::bothSmallInts(a, b), ta == 1 && tb == 1) << ta << " " << tb;
     }
 }
 

@@ -13,13 +13,13 @@ namespace {
 // but the operand stack; it answers the new stack pointer.
 #define WRAP_LIT(name)                                                              \
   Value* w_##name(Value* sp, Interp* m, const uint8_t* ip, unsigned a, unsigned) { \
-    Interp local{m->f, sp, ip, m->slots, m->literals};                              \
+    Interp local{{}, m->f, sp, ip, m->slots, m->literals};                            \
     op::name(local, a);                                                             \
     return local.sp;                                                                \
   }
 #define WRAP_SEND(name)                                                              \
   Value* w_##name(Value* sp, Interp* m, const uint8_t* ip, unsigned a, unsigned b) { \
-    Interp local{m->f, sp, ip, m->slots, m->literals};                               \
+    Interp local{{}, m->f, sp, ip, m->slots, m->literals};                             \
     op::name(local, a, b);                                                           \
     return local.sp;                                                                 \
   }
