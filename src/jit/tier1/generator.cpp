@@ -29,6 +29,7 @@
 #include "interp/trivial.h"
 #include "jit/backend/code_cache.h"
 #include "jit/backend/disasm.h"
+#include "jit/tier1/emit_mode.h"
 #include "jit/tier1/runtime.h"
 #include "jit/tier1/tier1.h"
 #include "vm/universe.h"
@@ -72,6 +73,7 @@ class Generator {
   void directEntry();
   void epilogue();
   void send(uint32_t offset);
+  bool inlineFastPath(uint32_t offset);
   bool hasDirectEntry() const {
     return !(m_->flags & kOwnsContext) && !m_->trivialKind && !m_->native;
   }
@@ -304,6 +306,7 @@ void Generator::bytecode(uint32_t offset) {
       send(offset);
       return;
     }
+    if (inlineFastPath(offset)) return;
     if (bc == BC_PUSH_GLOBAL) {
       // A bound global is a load from its Symbol; unbound ones take the handler
       // (unknownGlobal:).
@@ -421,6 +424,34 @@ void Generator::bytecode(uint32_t offset) {
   }
   std::fprintf(stderr, "tier1: no template for %s\n", info.name);
   std::abort();
+}
+
+// The intrinsic sends (arithmetic, comparisons, Array at:/at:put:): their handler's fast
+// path, instantiated in Emit mode, inline; its slow path is a call to the handler.
+bool Generator::inlineFastPath(uint32_t offset) {
+  const uint8_t* p = m_->code + offset;
+  Bc bc = Bc(*p);
+  unsigned lit = readU16(p + 1), ic = readU16(p + 3);
+  Label slow = a_.newLabel(), done = a_.newLabel();
+  EmitMode e(a_, slow, kSp);
+  switch (bc) {
+    case BC_ADD: op::ADD(e, lit, ic); break;
+    case BC_SUB: op::SUB(e, lit, ic); break;
+    case BC_MUL: op::MUL(e, lit, ic); break;
+    case BC_LT: op::LT(e, lit, ic); break;
+    case BC_LE: op::LE(e, lit, ic); break;
+    case BC_GT: op::GT(e, lit, ic); break;
+    case BC_GE: op::GE(e, lit, ic); break;
+    case BC_EQ: op::EQ(e, lit, ic); break;
+    case BC_AT: op::AT(e, lit, ic); break;
+    case BC_AT_PUT: op::AT_PUT(e, lit, ic); break;
+    default: return false;
+  }
+  a_.jmp(done);
+  a_.bind(slow);
+  callHandler(offset, reinterpret_cast<const void*>(handlerFor(bc)), lit, ic, true);
+  a_.bind(done);
+  return true;
 }
 
 // A send: when the receiver is a heap object whose class hits the site's inline cache and

@@ -1,0 +1,82 @@
+// The Emit mode: the handlers' fast paths (interp/handlers.h, primitives/arith.h)
+// instantiated so that running them *emits* their machine code instead of computing.
+//
+// Words (V) are scratch registers; every condition is decided at run time: guard(c)
+// emits "compare, and jump to the slow path unless c holds", then answers true, so the
+// generator follows the fast path of each handler (the first guarded alternative) and
+// everything else reaches the slow path, where the generator calls the full handler.
+// A handler's fast path changes nothing before its last guard, so the slow path can run
+// the bytecode from the start.
+#pragma once
+
+#include <asmjit/x86.h>
+
+#include <vector>
+
+#include "vm/value.h"
+
+namespace som::tier1 {
+
+class EmitMode {
+ public:
+  // A word: a scratch register, or a small constant folded into instructions.
+  struct V {
+    asmjit::x86::Gp reg;
+    bool isImmediate = false;
+    int32_t imm = 0;
+  };
+  // A condition not yet emitted: a comparison of two words, or a conjunction, or one
+  // that has already been checked (overflow, checked when the arithmetic was emitted).
+  struct Cond {
+    enum Kind { Equal, Less, LessEqual, Below, Checked } kind;
+    V a, b;
+    std::vector<Cond> also;
+  };
+
+  EmitMode(asmjit::x86::Assembler& a, asmjit::Label slow, asmjit::x86::Gp sp)
+      : a_(a), slow_(slow), sp_(sp) {}
+
+  // --- operand stack ---
+  V peek(int n);
+  void drop(int n);
+  void push(V v);
+  // The fast path does not apply: go to the full handler.
+  void send(unsigned, unsigned) { a_.jmp(slow_); }
+
+  // --- words ---
+  V konst(uint64_t raw);
+  V bitAnd(V a, V b);
+  V bitOr(V a, V b);
+  V sub(V a, V b);
+  V shiftRightArith(V a, int n);
+  Cond eq(V a, V b) { return {Cond::Equal, a, b, {}}; }
+  Cond lt(V a, V b) { return {Cond::Less, a, b, {}}; }
+  Cond le(V a, V b) { return {Cond::LessEqual, a, b, {}}; }
+  Cond ltUnsigned(V a, V b) { return {Cond::Below, a, b, {}}; }
+  Cond all(Cond a, Cond b);
+  Cond addNoOverflow(V a, V b, V& out);
+  Cond subNoOverflow(V a, V b, V& out);
+  Cond mulNoOverflow(V a, V b, V& out);
+  V select(Cond c, V x, V y);
+  V load(V base, int32_t offset);
+  V loadByte(V base, int32_t offset);
+  V loadIndexed(V base, V index, int32_t offset);
+  void storeIndexed(V base, V index, int32_t offset, V value);
+  V call(Value (*fn)(Value, Value), V a, V b);
+
+  bool guard(const Cond& c);
+
+ private:
+  V fresh();
+  asmjit::x86::Gp inRegister(V v);
+  void compare(const Cond& c);
+  template <class Op>
+  V binaryOp(V x, V y, Op op);
+
+  asmjit::x86::Assembler& a_;
+  asmjit::Label slow_;
+  asmjit::x86::Gp sp_;
+  int next_ = 0;
+};
+
+}  // namespace som::tier1
