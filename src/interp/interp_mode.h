@@ -69,6 +69,10 @@ struct Interp : arith::ConcreteOps {
   [[noreturn]] SOM_INLINE void nonBoolean(Value v) { nonBooleanSlow(f, ip, v); }
 };
 
+// Gives an activation whose method owns a context its own (the outer one, if any, is in
+// frame.context), copying the captured arguments into it.
+void openContext(Frame& frame);
+
 // `^ value` in a block (the value is on top of the stack): starts unwinding to the home
 // method's activation (answers null), or sends escapedBlock: when that activation is gone
 // (answers its result, which the block activation returns).

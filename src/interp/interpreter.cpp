@@ -83,6 +83,14 @@ Value sendFromNative(Value* top, Frame* caller, Symbol* sel, Value receiver,
   return send(sel, top, caller);
 }
 
+void openContext(Frame& frame) {
+  Method* m = frame.method;
+  Context* c = newContext(m->numContextVars, frame.context, &frame);
+  for (unsigned i = 0; i < m->numCapturedArgs; i++)
+    c->vars[m->capturedArgs[2 * i + 1]] = frame.slots[m->capturedArgs[2 * i]];
+  frame.context = c;
+}
+
 // --- returns and unwinding, shared by every tier ----------------------------------------
 
 Value returnNonLocal(Frame& frame, Value* sp, unsigned level) {
@@ -163,12 +171,7 @@ static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Bl
     stackOverflow(&frame);
   if (end > U.stackHighWater) U.stackHighWater = end;
   for (Value* p = locals; p < sp; p++) *p = U.nil;
-  if (m->flags & kOwnsContext) {
-    Context* c = newContext(m->numContextVars, outer, &frame);
-    for (unsigned i = 0; i < m->numCapturedArgs; i++)
-      c->vars[m->capturedArgs[2 * i + 1]] = args[m->capturedArgs[2 * i]];
-    frame.context = c;
-  }
+  if (m->flags & kOwnsContext) openContext(frame);
   U.depth++;
   U.currentFrame = &frame;
   if (m->tier1Code || (++m->invocationCount >= U.tier1Threshold && tier1::compile(m))) {

@@ -75,7 +75,7 @@ class Generator {
   void send(uint32_t offset);
   bool inlineFastPath(uint32_t offset);
   bool hasDirectEntry() const {
-    return !(m_->flags & kOwnsContext) && !m_->trivialKind && !m_->native;
+    return !m_->trivialKind && !m_->native;
   }
   void bytecode(uint32_t offset);
   void push(const Gp& reg) {
@@ -203,6 +203,11 @@ void Generator::directEntry() {
   }
   a_.mov(rcx, reinterpret_cast<uint64_t>(&U.currentFrame));
   a_.mov(qword_ptr(rcx), kFrame);
+  if (m_->flags & kOwnsContext) {
+    a_.mov(rdi, kFrame);
+    a_.mov(rax, reinterpret_cast<uint64_t>(&openContext));
+    a_.call(rax);
+  }
   a_.lea(kSp, qword_ptr(kSlots, int32_t(8 * (m_->numArgs + m_->numLocals))));
   a_.mov(interpField(offsetof(Interp, f)), kFrame);
   a_.mov(interpField(offsetof(Interp, slots)), kSlots);
@@ -217,6 +222,10 @@ void Generator::epilogue() {
   Label pop = a_.newLabel();
   a_.cmp(qword_ptr(kInterp, kDirectFlag), 0);
   a_.je(pop);
+  if (m_->flags & kOwnsContext) {  // the activation is over: its blocks' home is gone
+    a_.mov(rcx, qword_ptr(kFrame, int32_t(offsetof(Frame, context))));
+    a_.mov(qword_ptr(rcx, int32_t(offsetof(Context, frame))), 0);
+  }
   a_.mov(rcx, qword_ptr(kFrame, int32_t(offsetof(Frame, caller))));
   a_.mov(rdx, reinterpret_cast<uint64_t>(&U.currentFrame));
   a_.mov(qword_ptr(rdx), rcx);

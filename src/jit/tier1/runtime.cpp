@@ -88,6 +88,8 @@ void nonBooleanFromNative(Interp* m, uint64_t value) { nonBooleanSlow(m->f, m->i
 
 void stackOverflowFromNative(Frame* f) { stackOverflow(f); }
 
+void openContext(Frame* f) { som::openContext(*f); }
+
 const void* entryAt(Method* m, uint32_t offset) {
   if (!m->tier1Code || offset > m->codeLength || m->tier1Map[offset] == UINT32_MAX) return nullptr;
   return static_cast<const uint8_t*>(m->tier1Code) + m->tier1Map[offset];

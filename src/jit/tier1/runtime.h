@@ -31,6 +31,8 @@ Resume unwindFromNative(Interp* m);
 
 [[noreturn]] void nonBooleanFromNative(Interp* m, uint64_t value);
 [[noreturn]] void stackOverflowFromNative(Frame* f);
+// Gives a direct-entry activation its own context (frame->context is its outer one).
+void openContext(Frame* f);
 
 // Native address of bytecode `offset` in m's tier-1 code, or nullptr.
 const void* entryAt(Method* m, uint32_t offset);
