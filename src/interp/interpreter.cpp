@@ -27,11 +27,12 @@ Array* copyLiteralArray(Array* literal) {
 }
 
 // A miss in the first entry: try the second, else look up and refill (the newest class
-// goes first; the displaced entry moves second).
+// goes first; the displaced entry moves second), unless the site is megamorphic.
 Method* fillCache(InlineCache& c, Class* cls, Symbol* sel) {
   if (c.cls2 == cls) return c.target2;
   Method* m = lookup(cls, sel);
-  if (m) {
+  if (m && c.fills < kMaxCacheFills) {
+    c.fills++;
     c.cls2 = c.cls;
     c.target2 = c.target;
     c.cls = cls;
@@ -134,7 +135,7 @@ Value* superSendSlow(Frame* f, Value* sp, const uint8_t* ip, unsigned lit,
     Class* holder = f->homeMethod()->holder;
     Class* start = holder ? holder->superclass : nullptr;
     target = start ? lookup(start, sel) : nullptr;
-    if (target) c = {start, target, nullptr, nullptr};
+    if (target) c = {start, target, nullptr, nullptr, 1};
   }
   f->ip = ip;
   Value r = target ? invoke(target, args, f) : doesNotUnderstand(sel, args, f);

@@ -97,12 +97,16 @@ struct Block : Object {
 
 // One inline cache per send site: two (receiver class, method) entries, so that sites
 // that see two classes (common: nil and one other, or a class and its subclass) stay fast.
+// After kMaxCacheFills fills a site is megamorphic: it keeps its entries and answers
+// misses from the global lookup cache, instead of being rewritten on every send.
 struct InlineCache {
   Class* cls;
   Method* target;
   Class* cls2;
   Method* target2;
+  uint64_t fills;
 };
+inline constexpr uint64_t kMaxCacheFills = 16;
 
 using PrimitiveFn = Value (*)(Value* args, Frame* caller);
 
