@@ -14,6 +14,8 @@
 //   nonBoolean(v)                        a conditional jump on a non-Boolean (fatal)
 //   the word operations of primitives/arith.h (V, konst, eq, select, load, ...) and
 //   storeIndexed(base, index, offset, value)
+//   expectsDoubles(ic)                   a hint: this site has been seen to compute on
+//                                        Doubles (modes that emit code try that path first)
 //
 // Slow paths are ordinary functions (compiled once, and calls in traces).
 #pragma once
@@ -95,7 +97,7 @@ template <class M, class IntOp, class DoubleOp>
 SOM_INLINE void arithmetic(M& m, unsigned lit, unsigned ic, IntOp ints, DoubleOp doubles) {
   using V = typename M::V;
   binary(m, lit, ic, [&](V a, V b, V& r) SOM_LAMBDA {
-    if (m.guard(arith::bothSmallInts(m, a, b))) return m.guard(ints(a, b, r));
+    if (!m.expectsDoubles(ic) && m.guard(arith::bothSmallInts(m, a, b))) return m.guard(ints(a, b, r));
     if (m.guard(arith::bothImmediateDoubles(m, a, b))) {
       r = m.call(doubles, a, b);
       return true;
@@ -124,7 +126,7 @@ template <class M, class IntCmp>
 SOM_INLINE void compare(M& m, unsigned lit, unsigned ic, IntCmp ints, Value (*doubles)(Value, Value)) {
   using V = typename M::V;
   binary(m, lit, ic, [&](V a, V b, V& r) SOM_LAMBDA {
-    if (m.guard(arith::bothSmallInts(m, a, b))) {
+    if (!m.expectsDoubles(ic) && m.guard(arith::bothSmallInts(m, a, b))) {
       r = m.select(ints(a, b), m.konst(U.trueObject.raw()), m.konst(U.falseObject.raw()));
       return true;
     }

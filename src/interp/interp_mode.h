@@ -41,6 +41,7 @@ struct Interp : arith::ConcreteOps {
   SOM_INLINE Value literal(unsigned i) const { return literals[i]; }
   SOM_INLINE Frame* frame() const { return f; }
   SOM_INLINE static bool guard(bool c) { return c; }
+  SOM_INLINE static constexpr bool expectsDoubles(unsigned) { return false; }
   SOM_INLINE static void storeIndexed(V base, V index, int32_t offset, V value) {
     *reinterpret_cast<Value*>(base.raw() + offset + 8 * index.raw()) = value;
   }

@@ -171,11 +171,15 @@ void EmitMode::storeIndexed(V base, V index, int32_t offset, V value) {
   a_.mov(qword_ptr(base.reg, index.reg, 3, offset), inRegister(value));
 }
 
-// Calls are never on a fast path that tier 1 follows (the first alternative of each
-// handler is the SmallInteger or Array one), but the code must exist for the template.
-EmitMode::V EmitMode::call(Value (*)(Value, Value), V, V) {
-  a_.jmp(slow_);
-  return fresh();
+// A call to the definition's out-of-line part (Double arithmetic, which may box). Every
+// scratch register is clobbered; only the result is used afterwards.
+EmitMode::V EmitMode::call(Value (*fn)(Value, Value), V x, V y) {
+  a_.mov(r11, inRegister(y));
+  a_.mov(rdi, inRegister(x));
+  a_.mov(rsi, r11);
+  a_.mov(rax, reinterpret_cast<uint64_t>(fn));
+  a_.call(rax);
+  return V{rax};
 }
 
 }  // namespace som::tier1

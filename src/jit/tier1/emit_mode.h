@@ -33,8 +33,11 @@ class EmitMode {
     std::vector<Cond> also;
   };
 
-  EmitMode(asmjit::x86::Assembler& a, asmjit::Label slow, asmjit::x86::Gp sp)
-      : a_(a), slow_(slow), sp_(sp) {}
+  EmitMode(asmjit::x86::Assembler& a, asmjit::Label slow, asmjit::x86::Gp sp, bool doubles)
+      : a_(a), slow_(slow), sp_(sp), doubles_(doubles) {}
+
+  // Type feedback from the slow path (see generator.cpp): follow the Double path first.
+  bool expectsDoubles(unsigned) const { return doubles_; }
 
   // --- operand stack ---
   V peek(int n);
@@ -77,6 +80,7 @@ class EmitMode {
   asmjit::Label slow_;
   asmjit::x86::Gp sp_;
   int next_ = 0;
+  bool doubles_;
 };
 
 }  // namespace som::tier1

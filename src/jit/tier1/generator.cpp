@@ -442,7 +442,7 @@ bool Generator::inlineFastPath(uint32_t offset) {
   Bc bc = Bc(*p);
   unsigned lit = readU16(p + 1), ic = readU16(p + 3);
   Label slow = a_.newLabel(), done = a_.newLabel();
-  EmitMode e(a_, slow, kSp);
+  EmitMode e(a_, slow, kSp, expectsDoubles(m_, ic));
   switch (bc) {
     case BC_ADD: op::ADD(e, lit, ic); break;
     case BC_SUB: op::SUB(e, lit, ic); break;
@@ -458,6 +458,13 @@ bool Generator::inlineFastPath(uint32_t offset) {
   }
   a_.jmp(done);
   a_.bind(slow);
+  // Type feedback: the slow path notes Double operands; after enough of them the method
+  // is compiled again with the Double path first.
+  a_.mov(rdi, reinterpret_cast<uint64_t>(m_));
+  a_.mov(esi, ic);
+  a_.mov(rdx, kSp);
+  a_.mov(rax, reinterpret_cast<uint64_t>(&noteSlowOperands));
+  a_.call(rax);
   callHandler(offset, reinterpret_cast<const void*>(handlerFor(bc)), lit, ic, true);
   a_.bind(done);
   return true;
@@ -614,5 +621,24 @@ const void* loopEntry(Method* m, const uint8_t* ip) {
 }
 
 const Stats& stats() { return gStats; }
+
+// Intrinsic send sites keep their feedback in their (otherwise unused) inline cache: the
+// number of slow-path executions on two immediate Doubles.
+constexpr uint64_t kDoubleFeedbackThreshold = 64;
+
+bool expectsDoubles(const Method* m, unsigned ic) {
+  return m->caches[ic].fills >= kDoubleFeedbackThreshold;
+}
+
+void noteSlowOperands(Method* m, unsigned ic, const Value* sp) {
+  InlineCache& c = m->caches[ic];
+  if (!sp[-1].isImmediateDouble() || !sp[-2].isImmediateDouble()) return;
+  if (++c.fills != kDoubleFeedbackThreshold) return;
+  // Recompile; activations still running the old code finish in it.
+  m->tier1State = 0;
+  m->tier1Code = nullptr;
+  m->tier1Direct = nullptr;
+  compile(m);
+}
 
 }  // namespace som::tier1

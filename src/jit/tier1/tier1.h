@@ -38,4 +38,8 @@ inline Value enter(Frame& frame, Value* sp, const void* resumeAt) {
 }
 const Stats& stats();
 
+// Type feedback of intrinsic send sites (arithmetic, comparisons).
+bool expectsDoubles(const Method* m, unsigned ic);
+void noteSlowOperands(Method* m, unsigned ic, const Value* sp);
+
 }  // namespace som::tier1
