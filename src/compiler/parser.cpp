@@ -44,6 +44,15 @@ void Parser::fail(const std::string& expected) {
   throw CompileError("expected " + expected + " but found " + describe(tok_), tok_.line, tok_.column);
 }
 
+Parser::Nesting::Nesting(Parser& parser) : p(parser) {
+  if (++p.depth_ > kMaxNesting) {
+    p.depth_--;
+    throw CompileError("expressions nested too deeply (more than " + std::to_string(kMaxNesting) +
+                           " levels)",
+                       p.tok_.line, p.tok_.column);
+  }
+}
+
 bool Parser::accept(Tok kind) {
   if (tok_.kind != kind) return false;
   advance();
@@ -190,6 +199,7 @@ void Parser::parseBody(Body& body, Tok terminator) {
 }
 
 NodePtr Parser::parseExpression() {
+  Nesting nesting(*this);
   if (tok_.kind == Tok::Identifier && lookahead().kind == Tok::Assign) {
     auto assign = std::make_unique<AssignNode>();
     assign->line = tok_.line;
@@ -278,6 +288,7 @@ std::unique_ptr<LiteralNode> Parser::parseNumber(bool negative) {
 }
 
 std::unique_ptr<LiteralNode> Parser::parseLiteralArray() {
+  Nesting nesting(*this);
   auto arr = std::make_unique<LiteralNode>(LiteralNode::L::Array);
   arr->line = tok_.line;
   arr->column = tok_.column;
@@ -339,6 +350,7 @@ std::unique_ptr<LiteralNode> Parser::parseLiteral() {
 }
 
 std::unique_ptr<BlockNode> Parser::parseBlock() {
+  Nesting nesting(*this);
   auto block = std::make_unique<BlockNode>();
   block->line = tok_.line;
   block->column = tok_.column;

@@ -49,6 +49,16 @@ class Parser {
   std::unique_ptr<LiteralNode> parseLiteralArray();
   bool atBinaryOperator() const;
 
+  // Nesting of expressions, blocks and literal arrays; bounded so that no source can
+  // exhaust the native stack of the parser or of the passes that walk the tree.
+  struct Nesting {
+    Parser& p;
+    explicit Nesting(Parser& parser);
+    ~Nesting() { p.depth_--; }
+  };
+  static constexpr int kMaxNesting = 1000;
+  int depth_ = 0;
+
   Lexer lexer_;
   Token tok_;
   Token peek_;
