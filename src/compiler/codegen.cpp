@@ -26,8 +26,27 @@ class Emitter {
 
  private:
   void op(Bc bc) { code_.push_back(bc); adjust(kBytecodes[bc].stackEffect); }
-  void op8(Bc bc, int a) { op(bc); code_.push_back(uint8_t(a)); }
-  void op88(Bc bc, int a, int b) { op(bc); code_.push_back(uint8_t(a)); code_.push_back(uint8_t(b)); }
+  void op8(Bc bc, int a) {
+    checkByte(bc, a);
+    op(bc);
+    code_.push_back(uint8_t(a));
+  }
+  void op88(Bc bc, int a, int b) {
+    checkByte(bc, a);
+    checkByte(bc, b);
+    op(bc);
+    code_.push_back(uint8_t(a));
+    code_.push_back(uint8_t(b));
+  }
+  // One-byte operands bound what a method can address; beyond them is a compile error.
+  void checkByte(Bc bc, int value) {
+    if (value <= 0xFF) return;
+    const char* what = bc == BC_PUSH_FIELD || bc == BC_POP_FIELD ? "too many fields (at most 253 instance or 246 class-side fields, inherited ones included)"
+                       : bc == BC_RETURN_NONLOCAL ? "blocks nested too deeply for a non-local return"
+                       : bc == BC_PUSH_CTX || bc == BC_POP_CTX ? "too many captured variables or blocks nested too deeply"
+                                                               : "too many arguments and locals";
+    throw CompileError(what, line_, 1);
+  }
   void op16(Bc bc, int a) { op(bc); code_.push_back(uint8_t(a)); code_.push_back(uint8_t(a >> 8)); }
   void adjust(int effect) {
     if (effect == kVariableEffect) return;
