@@ -184,6 +184,7 @@ void printStats() {
                "  heap size:         %llu\n"
                "  bytecodes:         %llu%s\n"
                "  jit:               %s\n"
+               "  bytecode compile:  %.3f ms\n"
                "  tier1 methods:     %llu (%llu bytecodes, %llu failed)\n"
                "  tier1 compile:     %.3f ms\n"
                "  code bytes:        %llu (%llu refused for lack of room)\n",
@@ -195,7 +196,8 @@ void printStats() {
 #else
                " (not counted: build with -DTWOSOM_COUNT_BYTECODES=ON)",
 #endif
-               U.options.jit.c_str(), (unsigned long long)tier1::stats().methodsCompiled,
+               U.options.jit.c_str(), double(U.bytecodeCompileMicros) / 1000.0,
+               (unsigned long long)tier1::stats().methodsCompiled,
                (unsigned long long)tier1::stats().bytecodesCompiled, (unsigned long long)tier1::stats().failed,
                double(tier1::stats().compileMicros) / 1000.0,
                (unsigned long long)jit::CodeCache::instance().stats().codeBytes,

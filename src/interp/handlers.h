@@ -171,14 +171,14 @@ SOM_INLINE bool arrayElement(M& m, V array, V index, V& zeroBased) {
   if (!m.guard(arith::hasKind(m, array, Kind::Array))) return false;
   if (!m.guard(arith::isSmallInt(m, index))) return false;
   zeroBased = arith::arrayIndex(m, index);
-  return m.guard(m.ltUnsigned(zeroBased, m.load(array, int32_t(offsetof(Array, length)))));
+  return m.guard(m.ltUnsigned(zeroBased, m.load(array, kArrayLengthOffset)));
 }
 template <class M> SOM_INLINE void AT(M& m, unsigned lit, unsigned ic) {
   using V = typename M::V;
   binary(m, lit, ic, [&](V a, V i, V& r) SOM_LAMBDA {
     V k;
     if (!arrayElement(m, a, i, k)) return false;
-    r = m.loadIndexed(a, k, int32_t(offsetof(Array, elements)));
+    r = m.loadIndexed(a, k, kArrayElementsOffset);
     return true;
   });
 }
@@ -186,7 +186,7 @@ template <class M> SOM_INLINE void AT_PUT(M& m, unsigned lit, unsigned ic) {
   using V = typename M::V;
   V v = m.peek(0), i = m.peek(1), a = m.peek(2), k;
   if (arrayElement(m, a, i, k)) {
-    m.storeIndexed(a, k, int32_t(offsetof(Array, elements)), v);
+    m.storeIndexed(a, k, kArrayElementsOffset, v);
     m.drop(2);  // at:put: answers the receiver, which stays on the stack
     return;
   }

@@ -5,11 +5,10 @@
 
 #include "primitives/registry.h"
 #include "primitives/support.h"
+#include "jit/tier1/tier1.h"
 #include "vm/classes.h"
 
 namespace som {
-
-uint64_t totalCompilationMicros = 0;
 
 namespace {
 
@@ -92,7 +91,8 @@ Value gcStats(Value*, Frame*) {
 }
 
 Value totalCompilationTime(Value*, Frame*) {
-  return Value::fromSmallInt(int64_t(totalCompilationMicros / 1000));
+  // Milliseconds spent compiling: source to bytecode (class loading) and tier 1.
+  return Value::fromSmallInt(int64_t((U.bytecodeCompileMicros + tier1::stats().compileMicros) / 1000));
 }
 
 Registration systemPrimitives{

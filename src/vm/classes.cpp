@@ -197,6 +197,7 @@ static std::vector<std::string> namesOf(Array* a) {
 }
 
 void compileClass(ClassNode& node, Class* cls, const std::string& path) {
+  uint64_t start = microsSinceStart();
   String* file = newString(path);
   Class* meta = cls->cls;
   std::vector<std::string> instanceFields = namesOf(cls->instanceFieldNames);
@@ -219,6 +220,7 @@ void compileClass(ClassNode& node, Class* cls, const std::string& path) {
   };
   compileSide(node.instanceMethods, cls, inst, false);
   compileSide(node.classMethods, meta, classSide, true);
+  U.bytecodeCompileMicros += microsSinceStart() - start;
 }
 
 std::unique_ptr<ClassNode> parseClassFile(const std::string& path) {

@@ -56,6 +56,10 @@ struct Array : Object {
   uint64_t length;
   Value elements[];
 };
+// Byte offsets for code that addresses arrays directly (fast paths, native code).
+inline constexpr int32_t kArrayLengthOffset = int32_t(sizeof(Object));
+inline constexpr int32_t kArrayElementsOffset = int32_t(sizeof(Object) + sizeof(uint64_t));
+static_assert(sizeof(Array) == sizeof(Object) + sizeof(uint64_t));
 
 // Strings and Symbols share one layout so every string primitive accepts both.
 // `global` and `numArgs` are only meaningful for Symbols: a global variable's value lives

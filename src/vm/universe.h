@@ -76,7 +76,8 @@ struct Universe {
   uint32_t tier1Threshold = UINT32_MAX;
 
   uint64_t startMicros = 0;
-  uint64_t bytecodesExecuted = 0;  // only counted in TWOSOM_COUNT_BYTECODES builds
+  uint64_t bytecodesExecuted = 0;
+  uint64_t bytecodeCompileMicros = 0;  // parsing and compiling classes  // only counted in TWOSOM_COUNT_BYTECODES builds
   uint64_t hashSeed = 0x9E3779B97F4A7C15ull;
 };
 
