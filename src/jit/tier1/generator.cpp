@@ -257,8 +257,8 @@ void Generator::epilogue() {
 
   for (auto& stub : stubs_) {
     a_.bind(stub.label);
+    a_.mov(rsi, rax);  // the non-Boolean (saveState uses rax)
     saveState(stub.offset);
-    a_.mov(rsi, rax);
     a_.mov(rdi, kInterp);
     a_.mov(rax, reinterpret_cast<uint64_t>(&nonBooleanFromNative));
     a_.call(rax);
