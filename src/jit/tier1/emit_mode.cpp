@@ -37,6 +37,19 @@ EmitMode::V EmitMode::peek(int n) {
 void EmitMode::drop(int n) { a_.sub(sp_, 8 * n); }
 
 void EmitMode::push(V v) {
+  if (v.isPendingBoolean) {
+    const Cond& c = pending_.back();
+    compare(c);
+    switch (c.kind) {
+      case Cond::Equal: a_.je(whenTrue_); break;
+      case Cond::Less: a_.jl(whenTrue_); break;
+      case Cond::LessEqual: a_.jle(whenTrue_); break;
+      case Cond::Below: a_.jb(whenTrue_); break;
+      case Cond::Checked: break;
+    }
+    a_.jmp(whenFalse_);
+    return;
+  }
   a_.mov(qword_ptr(sp_), inRegister(v));
   a_.add(sp_, 8);
 }
@@ -134,6 +147,12 @@ EmitMode::V EmitMode::select(Cond c, V x, V y) {
   if (!c.also.empty() || c.kind == Cond::Checked) {
     std::fprintf(stderr, "tier1: select on a compound condition\n");
     std::abort();
+  }
+  if (fused_) {  // compared and branched on in push()
+    pending_.push_back(c);
+    V pending;
+    pending.isPendingBoolean = true;
+    return pending;
   }
   Gp whenTrue = inRegister(x);
   V v = fresh();

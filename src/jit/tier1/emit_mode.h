@@ -24,6 +24,7 @@ class EmitMode {
     asmjit::x86::Gp reg;
     bool isImmediate = false;
     int32_t imm = 0;
+    bool isPendingBoolean = false;  // a fused comparison's result (see fuseBranch)
   };
   // A condition not yet emitted: a comparison of two words, or a conjunction, or one
   // that has already been checked (overflow, checked when the arithmetic was emitted).
@@ -35,6 +36,15 @@ class EmitMode {
 
   EmitMode(asmjit::x86::Assembler& a, asmjit::Label slow, asmjit::x86::Gp sp, bool doubles)
       : a_(a), slow_(slow), sp_(sp), doubles_(doubles) {}
+
+  // The next bytecode branches on this one's Boolean result: instead of materialising it,
+  // push() of the result compares and jumps (to `whenTrue` if the result is true, else to
+  // `whenFalse`).
+  void fuseBranch(asmjit::Label whenTrue, asmjit::Label whenFalse) {
+    fused_ = true;
+    whenTrue_ = whenTrue;
+    whenFalse_ = whenFalse;
+  }
 
   // Type feedback from the slow path (see generator.cpp): follow the Double path first.
   bool expectsDoubles(unsigned) const { return doubles_; }
@@ -81,6 +91,9 @@ class EmitMode {
   asmjit::x86::Gp sp_;
   int next_ = 0;
   bool doubles_;
+  bool fused_ = false;
+  asmjit::Label whenTrue_, whenFalse_;
+  std::vector<Cond> pending_;
 };
 
 }  // namespace som::tier1

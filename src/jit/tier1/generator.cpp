@@ -443,6 +443,16 @@ bool Generator::inlineFastPath(uint32_t offset) {
   unsigned lit = readU16(p + 1), ic = readU16(p + 3);
   Label slow = a_.newLabel(), done = a_.newLabel();
   EmitMode e(a_, slow, kSp, expectsDoubles(m_, ic));
+  // A comparison followed by a conditional jump on its result: branch on the flags.
+  bool isComparison = bc == BC_LT || bc == BC_LE || bc == BC_GT || bc == BC_GE || bc == BC_EQ;
+  uint32_t next = offset + kBytecodes[bc].length;
+  if (isComparison && next < m_->codeLength &&
+      (m_->code[next] == BC_JUMP_IF_FALSE || m_->code[next] == BC_JUMP_IF_TRUE)) {
+    Label target = labels_[next + 3 + readU16(m_->code + next + 1)];
+    Label fallThrough = labels_[next + 3];
+    if (m_->code[next] == BC_JUMP_IF_FALSE) e.fuseBranch(fallThrough, target);
+    else e.fuseBranch(target, fallThrough);
+  }
   switch (bc) {
     case BC_ADD: op::ADD(e, lit, ic); break;
     case BC_SUB: op::SUB(e, lit, ic); break;
