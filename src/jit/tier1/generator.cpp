@@ -512,14 +512,27 @@ void Generator::send(uint32_t offset) {
   a_.mov(rdx, qword_ptr(rax, int32_t(offsetof(Method, native))));
   a_.test(rdx, rdx);
   a_.jnz(native);
-  // A getter answers its field (the receiver is a heap object here).
-  a_.cmp(byte_ptr(rax, int32_t(offsetof(Method, trivialKind))), kGetter);
-  a_.jne(slow);
+  // Trivial methods (interp/trivial.h), the receiver being a heap object here: a getter
+  // answers its field, a setter stores its argument and answers the receiver.
+  Label notGetter = a_.newLabel();
   a_.movzx(edx, word_ptr(rax, int32_t(offsetof(Method, trivialOperand))));
+  a_.cmp(byte_ptr(rax, int32_t(offsetof(Method, trivialKind))), kGetter);
+  a_.jne(notGetter);
   a_.mov(rax, qword_ptr(rdi, rdx, 3));
   a_.lea(kSp, qword_ptr(kSp, receiver + 8));
   a_.mov(qword_ptr(kSp, -8), rax);
   a_.jmp(done);
+  a_.bind(notGetter);
+  if (argc == 1) {
+    a_.cmp(byte_ptr(rax, int32_t(offsetof(Method, trivialKind))), kSetter);
+    a_.jne(slow);
+    a_.mov(rcx, qword_ptr(kSp, -8));
+    a_.mov(qword_ptr(rdi, rdx, 3), rcx);
+    a_.lea(kSp, qword_ptr(kSp, receiver + 8));  // the receiver stays as the result
+    a_.jmp(done);
+  } else {
+    a_.jmp(slow);
+  }
   // A primitive (or a native standing in for a library method).
   a_.bind(native);
   a_.lea(rdi, qword_ptr(kSp, receiver));
