@@ -494,9 +494,17 @@ void Generator::send(uint32_t offset) {
   a_.jnz(slow);
   a_.mov(rax, qword_ptr(rdi, int32_t(offsetof(Object, cls))));
   a_.mov(rcx, reinterpret_cast<uint64_t>(&m_->caches[ic]));
+  // Both entries of the cache (monomorphic and bimorphic sites).
+  Label second = a_.newLabel(), hit = a_.newLabel();
   a_.cmp(rax, qword_ptr(rcx, int32_t(offsetof(InlineCache, cls))));
-  a_.jne(slow);
+  a_.jne(second);
   a_.mov(rax, qword_ptr(rcx, int32_t(offsetof(InlineCache, target))));
+  a_.jmp(hit);
+  a_.bind(second);
+  a_.cmp(rax, qword_ptr(rcx, int32_t(offsetof(InlineCache, cls2))));
+  a_.jne(slow);
+  a_.mov(rax, qword_ptr(rcx, int32_t(offsetof(InlineCache, target2))));
+  a_.bind(hit);
   Label native = a_.newLabel(), notDirect = a_.newLabel(), haveResult = a_.newLabel();
   a_.mov(rdx, reinterpret_cast<uint64_t>(p));
   a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, ip))), rdx);
