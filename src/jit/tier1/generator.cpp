@@ -440,6 +440,13 @@ void Generator::bytecode(uint32_t offset) {
 bool Generator::inlineFastPath(uint32_t offset) {
   const uint8_t* p = m_->code + offset;
   Bc bc = Bc(*p);
+  switch (bc) {
+    case BC_ADD: case BC_SUB: case BC_MUL: case BC_LT: case BC_LE: case BC_GT: case BC_GE:
+    case BC_EQ: case BC_AT: case BC_AT_PUT:
+      break;
+    default:
+      return false;  // (only these have a literal and an inline-cache operand to read)
+  }
   unsigned lit = readU16(p + 1), ic = readU16(p + 3);
   Label slow = a_.newLabel(), done = a_.newLabel();
   EmitMode e(a_, slow, kSp, expectsDoubles(m_, ic));
@@ -464,7 +471,7 @@ bool Generator::inlineFastPath(uint32_t offset) {
     case BC_EQ: op::EQ(e, lit, ic); break;
     case BC_AT: op::AT(e, lit, ic); break;
     case BC_AT_PUT: op::AT_PUT(e, lit, ic); break;
-    default: return false;
+    default: return false;  // unreachable: filtered above
   }
   a_.jmp(done);
   a_.bind(slow);
