@@ -95,28 +95,19 @@ EmitMode::Cond EmitMode::all(Cond x, Cond y) {
 }
 
 // Overflow is checked right away, while the flags are those of the operation.
+EmitMode::Cond EmitMode::checked(V result, V& out) {
+  out = result;
+  a_.jo(slow_);
+  return {Cond::Checked, {}, {}, {}};
+}
 EmitMode::Cond EmitMode::addNoOverflow(V x, V y, V& out) {
-  out = fresh();
-  a_.mov(out.reg, x.reg);
-  a_.add(out.reg, y.reg);
-  a_.jo(slow_);
-  return {Cond::Checked, {}, {}, {}};
+  return checked(binaryOp(x, y, [&](const Gp& d, const auto& s) { a_.add(d, s); }), out);
 }
-
 EmitMode::Cond EmitMode::subNoOverflow(V x, V y, V& out) {
-  out = fresh();
-  a_.mov(out.reg, x.reg);
-  a_.sub(out.reg, y.reg);
-  a_.jo(slow_);
-  return {Cond::Checked, {}, {}, {}};
+  return checked(binaryOp(x, y, [&](const Gp& d, const auto& s) { a_.sub(d, s); }), out);
 }
-
 EmitMode::Cond EmitMode::mulNoOverflow(V x, V y, V& out) {
-  out = fresh();
-  a_.mov(out.reg, x.reg);
-  a_.imul(out.reg, y.reg);
-  a_.jo(slow_);
-  return {Cond::Checked, {}, {}, {}};
+  return checked(binaryOp(x, y, [&](const Gp& d, const auto& s) { a_.imul(d, s); }), out);
 }
 
 void EmitMode::compare(const Cond& c) {

@@ -85,6 +85,7 @@ class EmitMode {
   void compare(const Cond& c);
   template <class Op>
   V binaryOp(V x, V y, Op op);
+  Cond checked(V result, V& out);
 
   asmjit::x86::Assembler& a_;
   asmjit::Label slow_;
