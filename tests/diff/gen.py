@@ -396,7 +396,7 @@ class Gen:
                         (2, lambda: '(self gadd: %s with: %s)' % (e(), e())),
                         (1, lambda: '(self gmul: %s with: %s)' % (e(), e())),
                         (1, lambda: '(self gmax: %s with: %s)' % (e(), e())),
-                        (1, lambda: '(self gsum: %s span: %d)' % (e(), self.r.randint(0, 30)))]
+                        (1, lambda: self.gsum(ctx, e(), '%d'))]
             choices += [(1, lambda: '(%s instances)' % self.pick(self.helper_classes).name),
                         (noisy, lambda: '(self %s)' % self.pick(['nothingHere', 'missing: 7']))]
             hs = [h for h in ctx.helpers if h[2] == 'I']
@@ -405,6 +405,11 @@ class Gen:
             choices += [(noisy, lambda: '((self esc%d: %s) value: %s)' % (
                 self.r.randint(0, 1), e(), e()))]
         return self.weighted(choices)()
+
+    def gsum(self, ctx, first, span_format):
+        span = self.r.randint(0, 30)
+        self.charge(ctx.weight * 3 * (span + 1))  # a loop of Integer or Double additions
+        return '(self gsum: %s span: %s)' % (first, span_format % span)
 
     def main_helper_call(self, ctx, d, hs):
         sel, args, _t, cost = self.pick(hs)
@@ -455,7 +460,7 @@ class Gen:
             choices += [(2, lambda: '(self gadd: %s with: %s)' % (e(), self.pick([e, i])())),
                         (1, lambda: '(self gmul: %s with: %s)' % (self.pick([e, i])(), e())),
                         (1, lambda: '(self gmax: %s with: %s)' % (e(), e())),
-                        (1, lambda: '(self gsum: (%s %% 100.0) span: %d.5)' % (e(), self.r.randint(0, 30)))]
+                        (1, lambda: self.gsum(ctx, '(%s %% 100.0)' % e(), '%d.5'))]
         return self.weighted(choices)()
 
     def expr_S(self, ctx, d):

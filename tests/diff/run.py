@@ -76,13 +76,20 @@ def run_all(vm, configs, directory, timeout):
     return [run_vm(vm, c, directory, timeout) for c in configs]
 
 
+def sanitizer_report(r):
+    """True if a sanitizer build of the VM reported an error (ASan, UBSan)."""
+    return b'ERROR: AddressSanitizer' in r.stderr or b': runtime error: ' in r.stderr
+
+
 def mismatching(results):
-    """Indices of the configurations whose result differs from the reference (index 0).
-    A program that times out on the reference configuration is not compared."""
+    """Indices of the configurations whose result differs from the reference (index 0), or
+    that have a sanitizer report (the reference included). A program that times out on the
+    reference configuration is not compared."""
+    bad = [i for i, r in enumerate(results) if sanitizer_report(r)]
     if results[0].status == 'timeout':
-        return []
+        return bad
     ref = results[0].key()
-    return [i for i, r in enumerate(results) if i and r.key() != ref]
+    return sorted(set(bad) | {i for i, r in enumerate(results) if i and r.key() != ref})
 
 
 # --- minimization ----------------------------------------------------------------------
@@ -216,8 +223,9 @@ def check_seed(seed, args):
 
 
 def report_mismatch(seed, results, bad, args, log):
-    log('MISMATCH seed %d: %s differ from %s' % (
+    log('MISMATCH seed %d: %s differ from %s or have sanitizer reports' % (
         seed, ', '.join(repr(args.configs[i]) for i in bad), repr(args.configs[0])))
+    bad = [i for i in bad if i]
     for i in [0] + bad:
         r = results[i]
         log('  %-40s exit %s, %d bytes of output' % (args.configs[i], r.status, len(r.stdout)))

@@ -106,12 +106,6 @@ void verifyMethod(const Method* m, const FieldRange& fields, std::vector<uint32_
   if (m->isPrimitive()) return;
   const bool isBlock = m->isBlock();
   const bool ownsContext = m->flags & kOwnsContext;
-  // Context indices and levels are one-byte operands: a context with more than 256
-  // variables (every one of them is referenced, or it would not be captured), or a chain
-  // of more than 256 contexts that is actually walked, cannot be encoded.
-  if (m->numContextVars > 256)
-    violation(m, 0, std::to_string(m->numContextVars) +
-                        " context variables do not fit the one-byte context index operand");
   if (ownsContext) chain.insert(chain.begin(), m->numContextVars);
   else if (m->numContextVars != 0) violation(m, 0, "context variables without a context");
   if (isBlock && (m->numArgs < 1 || m->numArgs > 3)) violation(m, 0, "block arity out of range");
@@ -145,9 +139,6 @@ void verifyMethod(const Method* m, const FieldRange& fields, std::vector<uint32_
         break;
       case BC_PUSH_CTX:
       case BC_POP_CTX:
-        if (chain.size() > 256 && p[2] < chain.size() - 256)
-          violation(m, pc, "context level operand may have wrapped (chain of " +
-                               std::to_string(chain.size()) + " contexts)");
         if (p[2] >= chain.size()) violation(m, pc, "context level out of range");
         if (p[1] >= chain[p[2]]) violation(m, pc, "context index out of range");
         break;
@@ -292,8 +283,23 @@ void verifyMethod(const Method* m, const FieldRange& fields, std::vector<uint32_
   }
 }
 
-// After compilation the AST carries each field reference's (untruncated) word index: it
-// must fit the one-byte PUSH_FIELD/POP_FIELD operand, or compilation should have failed.
+void checkFieldRefs(const Node* n, const Method* m);
+
+// The statements of a body whose code is emitted: a block literal or a variable whose value
+// is not used (any statement of a method but a return, a block's statements but the last)
+// generates nothing.
+void checkFieldRefsInBody(const Body& b, const Method* m, bool methodBody) {
+  for (size_t i = 0; i < b.statements.size(); i++) {
+    const Node* st = b.statements[i].get();
+    bool valueUsed = st->k == Node::K::Return || (!methodBody && i + 1 == b.statements.size());
+    if (!valueUsed && (st->k == Node::K::Block || st->k == Node::K::Variable)) continue;
+    checkFieldRefs(st, m);
+  }
+}
+
+// After compilation the AST carries each field reference's (untruncated) word index: where
+// code is emitted for it, it must fit the one-byte PUSH_FIELD/POP_FIELD operand, or
+// compilation should have failed.
 void checkFieldRefs(const Node* n, const Method* m) {
   if (!n) return;
   switch (n->k) {
@@ -313,7 +319,7 @@ void checkFieldRefs(const Node* n, const Method* m) {
     }
     case Node::K::Return: checkFieldRefs(static_cast<const ReturnNode*>(n)->value.get(), m); return;
     case Node::K::Block:
-      for (auto& st : static_cast<const BlockNode*>(n)->body.statements) checkFieldRefs(st.get(), m);
+      checkFieldRefsInBody(static_cast<const BlockNode*>(n)->body, m, false);
       return;
     case Node::K::Send: {
       auto* s = static_cast<const SendNode*>(n);
@@ -377,7 +383,7 @@ bool compileSource(std::string_view source) {
       }
       if (m->numArgs != mn->params.size() + 1) violation(m, 0, "numArgs differs from the pattern");
       verifyMethod(m, range, {}, 0);
-      for (auto& st : mn->body.statements) checkFieldRefs(st.get(), m);
+      checkFieldRefsInBody(mn->body, m, true);
       addMethod(holder, m);
       (void)disassembleMethod(m);
     }
