@@ -490,6 +490,7 @@ Method* Emitter::finish(int numArgs, int line) {
   m->numArgs = uint16_t(numArgs);
   if (real_->numSlots > 255) throw CompileError("too many arguments and locals", line, 1);
   m->numLocals = uint16_t(real_->numSlots - numArgs);
+  if (maxDepth_ + 2 > 0xFFFF) throw CompileError("expression too large (operand stack deeper than 65533)", line, 1);
   m->maxStack = uint16_t(maxDepth_ + 2);
   m->numContextVars = uint16_t(real_->numContextVars);
   if (real_->ownsContext) m->flags |= kOwnsContext;
@@ -521,7 +522,6 @@ Method* Emitter::finish(int numArgs, int line) {
   m->lineTableLength = uint32_t(lines_.size());
   m->lineTable = static_cast<uint32_t*>(heap::allocateAtomic(sizeof(uint32_t) * (lines_.size() + 1)));
   std::memcpy(m->lineTable, lines_.data(), sizeof(uint32_t) * lines_.size());
-  (void)line;
   // Blocks nested in this method know their enclosing method (for backtraces and holder).
   for (auto& lit : literals_) {
     if (isKind(lit, Kind::Method)) static_cast<Method*>(lit.asObject())->outerMethod = m;
