@@ -475,31 +475,49 @@ bool Generator::inlineFastPath(uint32_t offset) {
   }
   a_.jmp(done);
   a_.bind(slow);
-  // Type feedback: the slow path notes Double operands; after enough of them the method
-  // is compiled again with the Double path first.
-  a_.mov(rdi, reinterpret_cast<uint64_t>(m_));
-  a_.mov(esi, ic);
-  a_.mov(rdx, kSp);
-  a_.mov(rax, reinterpret_cast<uint64_t>(&noteSlowOperands));
-  a_.call(rax);
-  callHandler(offset, reinterpret_cast<const void*>(handlerFor(bc)), lit, ic, true);
+  // Type feedback: the slow path notes two immediate Double operands; after enough of
+  // them the method is compiled again with the Double path first.
+  if (bc != BC_AT && bc != BC_AT_PUT) {
+    Label noFeedback = a_.newLabel();
+    a_.mov(rax, qword_ptr(kSp, -8));
+    a_.and_(eax, 7);
+    a_.cmp(eax, uint32_t(Tag::Double));
+    a_.jne(noFeedback);
+    a_.mov(rax, qword_ptr(kSp, -16));
+    a_.and_(eax, 7);
+    a_.cmp(eax, uint32_t(Tag::Double));
+    a_.jne(noFeedback);
+    a_.mov(rdi, reinterpret_cast<uint64_t>(m_));
+    a_.mov(esi, ic);
+    a_.mov(rdx, kSp);
+    a_.mov(rax, reinterpret_cast<uint64_t>(&noteSlowOperands));
+    a_.call(rax);
+    a_.bind(noFeedback);
+  }
+  // The full send, as the handler's slow path would make it.
+  send(offset);
   a_.bind(done);
   return true;
 }
 
-// A send: when the receiver is a heap object whose class hits the site's inline cache and
-// the cached method has a direct entry, call it natively; otherwise the SEND handler
-// (full inline-cache logic, lookup, doesNotUnderstand:, primitives, trivial methods).
+// A send site: the receiver's class (from its tag, or its header) is checked against both
+// entries of the site's inline cache natively. A hit on a compiled method calls its direct
+// entry; on a primitive (or a native standing in for a library method) calls it; on a
+// trivial method answers it in place. Everything else (misses, megamorphic sites,
+// interpreted callees, doesNotUnderstand:) takes the SEND handler, which has the full
+// inline-cache logic. Intrinsic sends whose fast path failed come here too.
 void Generator::send(uint32_t offset) {
   const uint8_t* p = m_->code + offset;
   uint32_t lit = readU16(p + 1), ic = readU16(p + 3);
   uint32_t argc = asString(m_->literals[lit])->numArgs;
   int32_t receiver = -int32_t(8 * (argc + 1));
   Label slow = a_.newLabel(), done = a_.newLabel();
+  Label tagged = a_.newLabel(), haveClass = a_.newLabel();
   a_.mov(rdi, qword_ptr(kSp, receiver));
   a_.test(dil, 7);
-  a_.jnz(slow);
+  a_.jnz(tagged);
   a_.mov(rax, qword_ptr(rdi, int32_t(offsetof(Object, cls))));
+  a_.bind(haveClass);
   a_.mov(rcx, reinterpret_cast<uint64_t>(&m_->caches[ic]));
   // Both entries of the cache (monomorphic and bimorphic sites).
   Label second = a_.newLabel(), hit = a_.newLabel();
@@ -527,27 +545,36 @@ void Generator::send(uint32_t offset) {
   a_.mov(rdx, qword_ptr(rax, int32_t(offsetof(Method, native))));
   a_.test(rdx, rdx);
   a_.jnz(native);
-  // Trivial methods (interp/trivial.h), the receiver being a heap object here: a getter
-  // answers its field, a setter stores its argument and answers the receiver.
-  Label notGetter = a_.newLabel();
+  // Trivial methods (interp/trivial.h), as answerTrivial() answers them. Getters and
+  // setters only exist in classes with fields, so their receiver is a heap object.
+  Label notGetter = a_.newLabel(), notConstant = a_.newLabel(), result = a_.newLabel();
+  a_.movzx(ecx, byte_ptr(rax, int32_t(offsetof(Method, trivialKind))));
   a_.movzx(edx, word_ptr(rax, int32_t(offsetof(Method, trivialOperand))));
-  a_.cmp(byte_ptr(rax, int32_t(offsetof(Method, trivialKind))), kGetter);
+  a_.cmp(ecx, kGetter);
   a_.jne(notGetter);
   a_.mov(rax, qword_ptr(rdi, rdx, 3));
-  a_.lea(kSp, qword_ptr(kSp, receiver + 8));
-  a_.mov(qword_ptr(kSp, -8), rax);
-  a_.jmp(done);
+  a_.jmp(result);
   a_.bind(notGetter);
+  a_.cmp(ecx, kReturnsConstant);
+  a_.jne(notConstant);
+  a_.mov(rax, qword_ptr(rax, int32_t(offsetof(Method, trivialConstant))));
+  a_.jmp(result);
+  a_.bind(notConstant);
+  a_.mov(rax, rdi);
+  a_.cmp(ecx, kReturnsSelf);
+  a_.je(result);
   if (argc == 1) {
-    a_.cmp(byte_ptr(rax, int32_t(offsetof(Method, trivialKind))), kSetter);
+    a_.cmp(ecx, kSetter);
     a_.jne(slow);
     a_.mov(rcx, qword_ptr(kSp, -8));
-    a_.mov(qword_ptr(rdi, rdx, 3), rcx);
-    a_.lea(kSp, qword_ptr(kSp, receiver + 8));  // the receiver stays as the result
-    a_.jmp(done);
+    a_.mov(qword_ptr(rdi, rdx, 3), rcx);  // the receiver (rax) is the result
   } else {
     a_.jmp(slow);
   }
+  a_.bind(result);
+  a_.lea(kSp, qword_ptr(kSp, receiver + 8));
+  a_.mov(qword_ptr(kSp, -8), rax);
+  a_.jmp(done);
   // A primitive (or a native standing in for a library method).
   a_.bind(native);
   a_.lea(rdi, qword_ptr(kSp, receiver));
@@ -559,6 +586,14 @@ void Generator::send(uint32_t offset) {
   a_.test(rax, rax);
   a_.jz(unwind_);
   a_.jmp(done);
+  // SmallIntegers and immediate Doubles (the only tags besides pointers).
+  a_.bind(tagged);
+  a_.mov(rax, reinterpret_cast<uint64_t>(&U.integerClass));
+  a_.mov(rcx, reinterpret_cast<uint64_t>(&U.doubleClass));
+  a_.test(dil, uint64_t(Tag::Int));
+  a_.cmovz(rax, rcx);
+  a_.mov(rax, qword_ptr(rax));
+  a_.jmp(haveClass);
   a_.bind(slow);
   callHandler(offset, reinterpret_cast<const void*>(handlerFor(BC_SEND)), lit, ic, true);
   a_.bind(done);
