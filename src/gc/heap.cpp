@@ -1,6 +1,7 @@
 #include "gc/heap.h"
 
 #include <gc/gc.h>
+#include <gc/gc_inline.h>
 #include <gc/gc_mark.h>
 
 #include <cstdio>
@@ -8,6 +9,14 @@
 
 namespace som::heap {
 namespace {
+
+// Small pointer-holding objects come from free lists of our own, refilled a batch at a
+// time, as the collector's thread-local allocator does: the library's GC_malloc takes its
+// allocation lock on every call. The lists live in static storage, which the collector
+// scans, and their objects are linked through their first word, so everything on them
+// stays reachable. Sizes are in granules and include the byte the collector adds for
+// interior pointers, as GC_malloc counts them.
+void* smallFreeLists[GC_TINY_FREELISTS];
 
 void* rootBegin = nullptr;
 void* const* rootEnd = nullptr;
@@ -45,10 +54,17 @@ void initialize(size_t maxHeapBytes) {
   GC_set_warn_proc([](char*, GC_word) {});  // never print collector chatter
 }
 
-void* allocate(size_t bytes) { return checked(GC_MALLOC(bytes), bytes); }
+void* allocate(size_t bytes) {
+  size_t granules = (bytes + GC_GRANULE_BYTES) / GC_GRANULE_BYTES;
+  void* p;
+  GC_FAST_MALLOC_GRANS(p, granules, smallFreeLists, 0, GC_I_NORMAL, GC_MALLOC(bytes),
+                       *static_cast<void**>(p) = nullptr);
+  return checked(p, bytes);
+}
 void* allocateAtomic(size_t bytes) {
-  void* p = checked(GC_MALLOC_ATOMIC(bytes), bytes);
-  return p;
+  // (Pointer-free objects are not scanned, so a list of them linked through their first
+  // word would not keep its tail reachable: they keep the library's allocator.)
+  return checked(GC_MALLOC_ATOMIC(bytes), bytes);
 }
 void* allocateImmortal(size_t bytes) { return checked(GC_MALLOC_UNCOLLECTABLE(bytes), bytes); }
 
