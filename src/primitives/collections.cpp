@@ -91,7 +91,15 @@ Value stringEquals(Value* a, Frame*) {
   String* y = str(b);
   // Two distinct Symbols never have equal text.
   if (x->kind == Kind::Symbol && y->kind == Kind::Symbol) return U.falseObject;
-  return boolValue(x->view() == y->view());
+  if (x->length != y->length) return U.falseObject;
+  // Most comparisons are of one-character strings (parsers); a library call would cost
+  // more than the comparison.
+  if (x->length <= 8) {
+    for (uint64_t i = 0; i < x->length; i++)
+      if (x->chars[i] != y->chars[i]) return U.falseObject;
+    return U.trueObject;
+  }
+  return boolValue(std::memcmp(x->chars, y->chars, x->length) == 0);
 }
 
 Value substring(Value* a, Frame*) {
