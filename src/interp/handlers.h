@@ -98,32 +98,27 @@ SOM_INLINE void arithmetic(M& m, unsigned lit, unsigned ic, IntOp ints, DoubleOp
   using V = typename M::V;
   binary(m, lit, ic, [&](V a, V b, V& r) SOM_LAMBDA {
     if (!m.expectsDoubles(ic) && m.guard(arith::bothSmallInts(m, a, b))) return m.guard(ints(a, b, r));
-    if (m.guard(arith::bothImmediateDoubles(m, a, b))) {
-      r = m.call(doubles, a, b);
-      return true;
-    }
+    if (m.guard(arith::bothImmediateDoubles(m, a, b))) return m.guard(doubles(a, b, r));
     return false;
   });
 }
-template <class M> SOM_INLINE void ADD(M& m, unsigned lit, unsigned ic) {
-  using V = typename M::V;
-  arithmetic(m, lit, ic, [&](V a, V b, V& r) SOM_LAMBDA { return arith::addSmall(m, a, b, r); },
-             arith::addDoubles);
-}
-template <class M> SOM_INLINE void SUB(M& m, unsigned lit, unsigned ic) {
-  using V = typename M::V;
-  arithmetic(m, lit, ic, [&](V a, V b, V& r) SOM_LAMBDA { return arith::subSmall(m, a, b, r); },
-             arith::subDoubles);
-}
-template <class M> SOM_INLINE void MUL(M& m, unsigned lit, unsigned ic) {
-  using V = typename M::V;
-  arithmetic(m, lit, ic, [&](V a, V b, V& r) SOM_LAMBDA { return arith::mulSmall(m, a, b, r); },
-             arith::mulDoubles);
-}
+#define SOM_ARITHMETIC(NAME, op)                                                                  \
+  template <class M>                                                                             \
+  SOM_INLINE void NAME(M& m, unsigned lit, unsigned ic) {                                        \
+    using V = typename M::V;                                                                     \
+    arithmetic(                                                                                  \
+        m, lit, ic, [&](V a, V b, V& r) SOM_LAMBDA { return arith::op##Small(m, a, b, r); },     \
+        [&](V a, V b, V& r) SOM_LAMBDA { return arith::op##Doubles(m, a, b, r); });              \
+  }
+SOM_ARITHMETIC(ADD, add)
+SOM_ARITHMETIC(SUB, sub)
+SOM_ARITHMETIC(MUL, mul)
+#undef SOM_ARITHMETIC
 
-// Comparisons answer true or false; on immediate Doubles they follow IEEE.
-template <class M, class IntCmp>
-SOM_INLINE void compare(M& m, unsigned lit, unsigned ic, IntCmp ints, Value (*doubles)(Value, Value)) {
+// Comparisons answer true or false; on immediate Doubles they follow IEEE. `swap` makes
+// > and >= out of < and <=.
+template <class M, class IntCmp, class DoubleCmp>
+SOM_INLINE void compare(M& m, unsigned lit, unsigned ic, IntCmp ints, DoubleCmp doubles) {
   using V = typename M::V;
   binary(m, lit, ic, [&](V a, V b, V& r) SOM_LAMBDA {
     if (!m.expectsDoubles(ic) && m.guard(arith::bothSmallInts(m, a, b))) {
@@ -131,38 +126,26 @@ SOM_INLINE void compare(M& m, unsigned lit, unsigned ic, IntCmp ints, Value (*do
       return true;
     }
     if (m.guard(arith::bothImmediateDoubles(m, a, b))) {
-      r = m.call(doubles, a, b);
+      r = m.select(doubles(a, b), m.konst(U.trueObject.raw()), m.konst(U.falseObject.raw()));
       return true;
     }
     return false;
   });
 }
-inline Value doublesLess(Value a, Value b) { return boolValue(a.asImmediateDouble() < b.asImmediateDouble()); }
-inline Value doublesLessEqual(Value a, Value b) { return boolValue(a.asImmediateDouble() <= b.asImmediateDouble()); }
-inline Value doublesGreater(Value a, Value b) { return boolValue(a.asImmediateDouble() > b.asImmediateDouble()); }
-inline Value doublesGreaterEqual(Value a, Value b) { return boolValue(a.asImmediateDouble() >= b.asImmediateDouble()); }
-inline Value doublesEqual(Value a, Value b) { return boolValue(a.asImmediateDouble() == b.asImmediateDouble()); }
-
-template <class M> SOM_INLINE void LT(M& m, unsigned lit, unsigned ic) {
-  using V = typename M::V;
-  compare(m, lit, ic, [&](V a, V b) SOM_LAMBDA { return arith::lessSmall(m, a, b); }, doublesLess);
-}
-template <class M> SOM_INLINE void LE(M& m, unsigned lit, unsigned ic) {
-  using V = typename M::V;
-  compare(m, lit, ic, [&](V a, V b) SOM_LAMBDA { return arith::lessEqualSmall(m, a, b); }, doublesLessEqual);
-}
-template <class M> SOM_INLINE void GT(M& m, unsigned lit, unsigned ic) {
-  using V = typename M::V;
-  compare(m, lit, ic, [&](V a, V b) SOM_LAMBDA { return arith::lessSmall(m, b, a); }, doublesGreater);
-}
-template <class M> SOM_INLINE void GE(M& m, unsigned lit, unsigned ic) {
-  using V = typename M::V;
-  compare(m, lit, ic, [&](V a, V b) SOM_LAMBDA { return arith::lessEqualSmall(m, b, a); }, doublesGreaterEqual);
-}
-template <class M> SOM_INLINE void EQ(M& m, unsigned lit, unsigned ic) {
-  using V = typename M::V;
-  compare(m, lit, ic, [&](V a, V b) SOM_LAMBDA { return m.eq(a, b); }, doublesEqual);
-}
+#define SOM_COMPARISON(NAME, intCmp, doubleCmp, x, y)                                              \
+  template <class M>                                                                              \
+  SOM_INLINE void NAME(M& m, unsigned lit, unsigned ic) {                                         \
+    using V = typename M::V;                                                                      \
+    compare(                                                                                      \
+        m, lit, ic, [&](V a, V b) SOM_LAMBDA { return arith::intCmp(m, x, y); },                  \
+        [&](V a, V b) SOM_LAMBDA { return arith::doubleCmp(m, x, y); });                          \
+  }
+SOM_COMPARISON(LT, lessSmall, lessDoubles, a, b)
+SOM_COMPARISON(LE, lessEqualSmall, lessEqualDoubles, a, b)
+SOM_COMPARISON(GT, lessSmall, lessDoubles, b, a)
+SOM_COMPARISON(GE, lessEqualSmall, lessEqualDoubles, b, a)
+SOM_COMPARISON(EQ, equalSmall, equalDoubles, a, b)
+#undef SOM_COMPARISON
 
 // Array>>at: and at:put: on an Array receiver with an in-range SmallInteger index.
 template <class M, class V>

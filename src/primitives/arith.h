@@ -17,7 +17,12 @@
 //   mulNoOverflow(a, b, out)          directly as a guard.
 //   select(c, x, y)                   c ? x : y
 //   load(base, offset), loadByte(base, offset), loadIndexed(base, index, offset)
-//   call(fn, a, b)                    a call to a plain function of two Values
+// and on doubles (M::F, an IEEE binary64 value):
+//   unboxDouble(v)                    the double an immediate-Double word stands for
+//   boxDouble(f, out)                 out = the immediate Double for f; Cond: f has one
+//                                     (a mode may decline more, e.g. +0.0; never fewer)
+//   fadd, fsub, fmul(x, y)            IEEE arithmetic (no fused multiply-add)
+//   flt, fle, feq(x, y)               IEEE comparisons (false when unordered) -> Cond
 #pragma once
 
 #include <cstddef>
@@ -72,8 +77,20 @@ struct ConcreteOps {
   static SOM_ARITH_INLINE V loadIndexed(V base, V index, int32_t offset) {
     return *reinterpret_cast<const Value*>(base.raw() + offset + 8 * index.raw());
   }
-  template <class Fn>
-  static SOM_ARITH_INLINE V call(Fn fn, V a, V b) { return fn(a, b); }
+
+  using F = double;
+  static SOM_ARITH_INLINE F unboxDouble(V v) { return v.asImmediateDouble(); }
+  static SOM_ARITH_INLINE Cond boxDouble(F d, V& out) {
+    if (!Value::fitsImmediateDouble(d)) return false;
+    out = Value::fromImmediateDouble(d);
+    return true;
+  }
+  static SOM_ARITH_INLINE F fadd(F a, F b) { return a + b; }
+  static SOM_ARITH_INLINE F fsub(F a, F b) { return a - b; }
+  static SOM_ARITH_INLINE F fmul(F a, F b) { return a * b; }
+  static SOM_ARITH_INLINE Cond flt(F a, F b) { return a < b; }
+  static SOM_ARITH_INLINE Cond fle(F a, F b) { return a <= b; }
+  static SOM_ARITH_INLINE Cond feq(F a, F b) { return a == b; }
 };
 
 // --- tag tests ---------------------------------------------------------------------------
@@ -129,6 +146,8 @@ template <class M, class V>
 SOM_ARITH_INLINE auto lessSmall(M& m, V a, V b) { return m.lt(a, b); }
 template <class M, class V>
 SOM_ARITH_INLINE auto lessEqualSmall(M& m, V a, V b) { return m.le(a, b); }
+template <class M, class V>
+SOM_ARITH_INLINE auto equalSmall(M& m, V a, V b) { return m.eq(a, b); }
 
 // Array>>at: with an in-range SmallInteger index (the caller checked the kinds).
 template <class M, class V>
@@ -163,10 +182,27 @@ inline bool lessEqualSmall(Value a, Value b) {
   return lessEqualSmall(m, a, b);
 }
 
-// Immediate-Double fast paths (IEEE arithmetic; results may need boxing). Modes call
-// these as functions.
-inline Value addDoubles(Value a, Value b) { return newDouble(a.asImmediateDouble() + b.asImmediateDouble()); }
-inline Value subDoubles(Value a, Value b) { return newDouble(a.asImmediateDouble() - b.asImmediateDouble()); }
-inline Value mulDoubles(Value a, Value b) { return newDouble(a.asImmediateDouble() * b.asImmediateDouble()); }
+// --- Double arithmetic on immediate Doubles ------------------------------------------------
+// IEEE results that have no immediate form (boxed magnitudes, NaN, -0.0) decline, and the
+// full send boxes them.
+
+template <class M, class V>
+SOM_ARITH_INLINE auto addDoubles(M& m, V a, V b, V& out) {
+  return m.boxDouble(m.fadd(m.unboxDouble(a), m.unboxDouble(b)), out);
+}
+template <class M, class V>
+SOM_ARITH_INLINE auto subDoubles(M& m, V a, V b, V& out) {
+  return m.boxDouble(m.fsub(m.unboxDouble(a), m.unboxDouble(b)), out);
+}
+template <class M, class V>
+SOM_ARITH_INLINE auto mulDoubles(M& m, V a, V b, V& out) {
+  return m.boxDouble(m.fmul(m.unboxDouble(a), m.unboxDouble(b)), out);
+}
+template <class M, class V>
+SOM_ARITH_INLINE auto lessDoubles(M& m, V a, V b) { return m.flt(m.unboxDouble(a), m.unboxDouble(b)); }
+template <class M, class V>
+SOM_ARITH_INLINE auto lessEqualDoubles(M& m, V a, V b) { return m.fle(m.unboxDouble(a), m.unboxDouble(b)); }
+template <class M, class V>
+SOM_ARITH_INLINE auto equalDoubles(M& m, V a, V b) { return m.feq(m.unboxDouble(a), m.unboxDouble(b)); }
 
 }  // namespace som::arith

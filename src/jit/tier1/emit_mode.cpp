@@ -8,7 +8,6 @@ namespace som::tier1 {
 using namespace asmjit;
 using namespace asmjit::x86;
 
-// Scratch registers: caller-saved, none of them holds tier-1 state (rbx, r12-r14).
 // Scratch registers: none of them holds tier-1 state (rbx, r12-r14); r15 is saved by the
 // tier-1 prologue and otherwise unused.
 static const Gp kScratch[] = {rax, rcx, rdx, rsi, rdi, r8, r9, r10, r11, r15};
@@ -19,6 +18,15 @@ EmitMode::V EmitMode::fresh() {
     std::abort();
   }
   return V{kScratch[next_++]};
+}
+
+// XMM registers are all caller-saved and tier-1 code keeps nothing in them.
+EmitMode::F EmitMode::freshDouble() {
+  if (nextDouble_ >= 16) {
+    std::fprintf(stderr, "tier1: a fast path needs more XMM registers than there are\n");
+    std::abort();
+  }
+  return F{xmm(uint32_t(nextDouble_++))};
 }
 
 Gp EmitMode::inRegister(V v) {
@@ -45,6 +53,12 @@ void EmitMode::push(V v) {
       case Cond::Less: a_.jl(whenTrue_); break;
       case Cond::LessEqual: a_.jle(whenTrue_); break;
       case Cond::Below: a_.jb(whenTrue_); break;
+      case Cond::FLess: a_.ja(whenTrue_); break;  // (operands swapped by compare())
+      case Cond::FLessEqual: a_.jae(whenTrue_); break;
+      case Cond::FEqual:
+        a_.jp(whenFalse_);  // unordered
+        a_.je(whenTrue_);
+        break;
       case Cond::Checked: break;
     }
     a_.jmp(whenFalse_);
@@ -110,7 +124,20 @@ EmitMode::Cond EmitMode::mulNoOverflow(V x, V y, V& out) {
   return checked(binaryOp(x, y, [&](const Gp& d, const auto& s) { a_.imul(d, s); }), out);
 }
 
+// Flags for the condition. Doubles are compared with ucomisd, which reports "unordered"
+// like "less" (CF) plus PF: x < y is tested as y above x, so NaN is never less.
 void EmitMode::compare(const Cond& c) {
+  switch (c.kind) {
+    case Cond::FLess:
+    case Cond::FLessEqual:
+      a_.ucomisd(c.fb.reg, c.fa.reg);
+      return;
+    case Cond::FEqual:
+      a_.ucomisd(c.fa.reg, c.fb.reg);
+      return;
+    default:
+      break;
+  }
   if (c.a.isImmediate) {
     std::fprintf(stderr, "tier1: comparison with a constant on the left\n");
     std::abort();
@@ -119,18 +146,28 @@ void EmitMode::compare(const Cond& c) {
   else a_.cmp(c.a.reg, c.b.reg);
 }
 
-bool EmitMode::guard(const Cond& c) {
+void EmitMode::jumpUnless(const Cond& c, Label target) {
   if (c.kind != Cond::Checked) {
     compare(c);
     switch (c.kind) {
-      case Cond::Equal: a_.jne(slow_); break;
-      case Cond::Less: a_.jge(slow_); break;
-      case Cond::LessEqual: a_.jg(slow_); break;
-      case Cond::Below: a_.jae(slow_); break;
+      case Cond::Equal: a_.jne(target); break;
+      case Cond::Less: a_.jge(target); break;
+      case Cond::LessEqual: a_.jg(target); break;
+      case Cond::Below: a_.jae(target); break;
+      case Cond::FLess: a_.jbe(target); break;
+      case Cond::FLessEqual: a_.jb(target); break;
+      case Cond::FEqual:
+        a_.jne(target);
+        a_.jp(target);
+        break;
       case Cond::Checked: break;
     }
   }
-  for (auto& more : c.also) guard(more);
+  for (auto& more : c.also) jumpUnless(more, target);
+}
+
+bool EmitMode::guard(const Cond& c) {
+  jumpUnless(c, slow_);
   return true;
 }
 
@@ -145,15 +182,21 @@ EmitMode::V EmitMode::select(Cond c, V x, V y) {
     pending.isPendingBoolean = true;
     return pending;
   }
-  Gp whenTrue = inRegister(x);
+  Gp whenTrue = inRegister(x), whenFalse = inRegister(y);
   V v = fresh();
-  a_.mov(v.reg, inRegister(y));
+  a_.mov(v.reg, whenFalse);
   compare(c);
   switch (c.kind) {
     case Cond::Equal: a_.cmove(v.reg, whenTrue); break;
     case Cond::Less: a_.cmovl(v.reg, whenTrue); break;
     case Cond::LessEqual: a_.cmovle(v.reg, whenTrue); break;
     case Cond::Below: a_.cmovb(v.reg, whenTrue); break;
+    case Cond::FLess: a_.cmova(v.reg, whenTrue); break;
+    case Cond::FLessEqual: a_.cmovae(v.reg, whenTrue); break;
+    case Cond::FEqual:
+      a_.cmove(v.reg, whenTrue);
+      a_.cmovp(v.reg, whenFalse);
+      break;
     case Cond::Checked: break;
   }
   return v;
@@ -181,15 +224,63 @@ void EmitMode::storeIndexed(V base, V index, int32_t offset, V value) {
   a_.mov(qword_ptr(base.reg, index.reg, 3, offset), inRegister(value));
 }
 
-// A call to the definition's out-of-line part (Double arithmetic, which may box). Every
-// scratch register is clobbered; only the result is used afterwards.
-EmitMode::V EmitMode::call(Value (*fn)(Value, Value), V x, V y) {
-  a_.mov(r11, inRegister(y));
-  a_.mov(rdi, inRegister(x));
-  a_.mov(rsi, r11);
-  a_.mov(rax, reinterpret_cast<uint64_t>(fn));
-  a_.call(rax);
-  return V{rax};
+// The immediate-Double encoding of vm/value.h (Value::asImmediateDouble,
+// fromImmediateDouble), as instructions. Their temporaries are released at the end, so a
+// fast path's register use does not grow with them.
+EmitMode::F EmitMode::unboxDouble(V v) {
+  int saved = next_;
+  Gp w = fresh().reg, bits = fresh().reg;
+  a_.mov(w, inRegister(v));
+  a_.shr(w, kTagBits);
+  a_.mov(bits, kDoubleExpBias);
+  a_.add(bits, w);
+  a_.ror(bits, 1);
+  a_.test(w, w);
+  a_.cmovz(bits, w);  // the bare tag is +0.0
+  next_ = saved;
+  F f = freshDouble();
+  a_.movq(f.reg, bits);
+  return f;
+}
+
+// Declines (to the slow path) unless the exponent is in the immediate range; +0.0 declines
+// too, and the full send answers it.
+EmitMode::Cond EmitMode::boxDouble(F f, V& out) {
+  V word = fresh();
+  int saved = next_;
+  Gp exponent = fresh().reg;
+  a_.movq(word.reg, f.reg);
+  a_.mov(exponent, word.reg);
+  a_.shr(exponent, 52);
+  a_.and_(exponent, 0x7FF);
+  a_.sub(exponent, 897);
+  a_.cmp(exponent, 255);
+  a_.jae(slow_);
+  a_.rol(word.reg, 1);
+  a_.mov(exponent, kDoubleExpBias);
+  a_.sub(word.reg, exponent);
+  a_.shl(word.reg, kTagBits);
+  a_.or_(word.reg, uint32_t(Tag::Double));
+  next_ = saved;
+  out = word;
+  return {Cond::Checked, {}, {}, {}};
+}
+
+template <class Op>
+EmitMode::F EmitMode::doubleOp(F x, F y, Op op) {
+  F r = freshDouble();
+  a_.movapd(r.reg, x.reg);
+  op(r.reg, y.reg);
+  return r;
+}
+EmitMode::F EmitMode::fadd(F x, F y) {
+  return doubleOp(x, y, [&](const Xmm& d, const Xmm& s) { a_.addsd(d, s); });
+}
+EmitMode::F EmitMode::fsub(F x, F y) {
+  return doubleOp(x, y, [&](const Xmm& d, const Xmm& s) { a_.subsd(d, s); });
+}
+EmitMode::F EmitMode::fmul(F x, F y) {
+  return doubleOp(x, y, [&](const Xmm& d, const Xmm& s) { a_.mulsd(d, s); });
 }
 
 }  // namespace som::tier1

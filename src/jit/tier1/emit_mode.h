@@ -26,12 +26,18 @@ class EmitMode {
     int32_t imm = 0;
     bool isPendingBoolean = false;  // a fused comparison's result (see fuseBranch)
   };
-  // A condition not yet emitted: a comparison of two words, or a conjunction, or one
-  // that has already been checked (overflow, checked when the arithmetic was emitted).
+  // A double: a scratch XMM register.
+  struct F {
+    asmjit::x86::Xmm reg;
+  };
+  // A condition not yet emitted: a comparison of two words or two doubles, or a
+  // conjunction, or one that has already been checked (overflow, checked when the
+  // arithmetic was emitted).
   struct Cond {
-    enum Kind { Equal, Less, LessEqual, Below, Checked } kind;
+    enum Kind { Equal, Less, LessEqual, Below, Checked, FLess, FLessEqual, FEqual } kind;
     V a, b;
     std::vector<Cond> also;
+    F fa = {}, fb = {};
   };
 
   EmitMode(asmjit::x86::Assembler& a, asmjit::Label slow, asmjit::x86::Gp sp, bool doubles)
@@ -75,12 +81,25 @@ class EmitMode {
   V loadByte(V base, int32_t offset);
   V loadIndexed(V base, V index, int32_t offset);
   void storeIndexed(V base, V index, int32_t offset, V value);
-  V call(Value (*fn)(Value, Value), V a, V b);
+
+  // --- doubles ---
+  F unboxDouble(V v);
+  Cond boxDouble(F f, V& out);
+  F fadd(F x, F y);
+  F fsub(F x, F y);
+  F fmul(F x, F y);
+  Cond flt(F x, F y) { return {Cond::FLess, {}, {}, {}, x, y}; }
+  Cond fle(F x, F y) { return {Cond::FLessEqual, {}, {}, {}, x, y}; }
+  Cond feq(F x, F y) { return {Cond::FEqual, {}, {}, {}, x, y}; }
 
   bool guard(const Cond& c);
 
  private:
   V fresh();
+  F freshDouble();
+  template <class Op>
+  F doubleOp(F x, F y, Op op);
+  void jumpUnless(const Cond& c, asmjit::Label target);
   asmjit::x86::Gp inRegister(V v);
   void compare(const Cond& c);
   template <class Op>
@@ -91,6 +110,7 @@ class EmitMode {
   asmjit::Label slow_;
   asmjit::x86::Gp sp_;
   int next_ = 0;
+  int nextDouble_ = 0;
   bool doubles_;
   bool fused_ = false;
   asmjit::Label whenTrue_, whenFalse_;
