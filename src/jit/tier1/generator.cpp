@@ -527,7 +527,8 @@ void Generator::send(uint32_t offset) {
   a_.jmp(hit);
   a_.bind(second);
   a_.cmp(rax, qword_ptr(rcx, int32_t(offsetof(InlineCache, cls2))));
-  a_.jne(slow);
+  Label miss = a_.newLabel();
+  a_.jne(miss);
   a_.mov(rax, qword_ptr(rcx, int32_t(offsetof(InlineCache, target2))));
   a_.bind(hit);
   Label native = a_.newLabel(), notDirect = a_.newLabel(), haveResult = a_.newLabel();
@@ -594,6 +595,19 @@ void Generator::send(uint32_t offset) {
   a_.cmovz(rax, rcx);
   a_.mov(rax, qword_ptr(rax));
   a_.jmp(haveClass);
+  // A miss (or a megamorphic site): the lookup the handler would make (through the
+  // global lookup cache, refilling the inline cache while the site is not megamorphic),
+  // then the same dispatch; doesNotUnderstand: is the handler's.
+  a_.bind(miss);
+  a_.mov(rdi, rcx);
+  a_.mov(rsi, rax);
+  a_.mov(rdx, reinterpret_cast<uint64_t>(asString(m_->literals[lit])));
+  a_.mov(rax, reinterpret_cast<uint64_t>(&fillCache));
+  a_.call(rax);
+  a_.test(rax, rax);
+  a_.jz(slow);
+  a_.mov(rdi, qword_ptr(kSp, receiver));
+  a_.jmp(hit);
   a_.bind(slow);
   callHandler(offset, reinterpret_cast<const void*>(handlerFor(BC_SEND)), lit, ic, true);
   a_.bind(done);
