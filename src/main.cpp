@@ -40,8 +40,8 @@ const char* kUsage =
     "  --code-cache-size=SIZE limit for generated code (default 64M); when full, nothing more\n"
     "                         is compiled\n"
     "  --stats                print run time, GC and execution statistics to stderr at exit\n"
-    "  --max-heap=SIZE        limit the heap (bytes; suffixes K, M, G); exhausting it is an\n"
-    "                         out-of-memory error\n"
+    "  --max-heap=SIZE        limit the heap (bytes; suffixes K, M, G; default: half the\n"
+    "                         physical memory); exhausting it is an out-of-memory error\n"
     "  --max-stack-depth=N    maximum nesting of activations before a stack overflow\n"
     "                         (default 100000)\n"
     "  --help                 print this help and exit\n"
@@ -219,6 +219,10 @@ int main(int argc, char** argv) {
   U.classPath.push_back(bundledCoreLib());
   if (U.options.stats) onExit(printStats);
 
+  // A runaway program fails with an out-of-memory error instead of driving the machine
+  // into swap.
+  if (U.options.maxHeapBytes == 0)
+    U.options.maxHeapBytes = size_t(sysconf(_SC_PHYS_PAGES)) * size_t(sysconf(_SC_PAGE_SIZE)) / 2;
   heap::initialize(U.options.maxHeapBytes);
   tier1::configure(U.options.jit == "tier1");
 

@@ -8,9 +8,9 @@ namespace som::tier1 {
 using namespace asmjit;
 using namespace asmjit::x86;
 
-// Scratch registers: none of them holds tier-1 state (rbx, r12-r14); r15 is saved by the
+// Scratch registers: none of them holds tier-1 state (r12-r15); rbx is saved by the
 // tier-1 prologue and otherwise unused.
-static const Gp kScratch[] = {rax, rcx, rdx, rsi, rdi, r8, r9, r10, r11, r15};
+static const Gp kScratch[] = {rax, rcx, rdx, rsi, rdi, r8, r9, r10, r11, rbx};
 
 EmitMode::V EmitMode::fresh() {
   if (next_ >= int(sizeof kScratch / sizeof kScratch[0])) {

@@ -11,10 +11,12 @@
 // later tiers) or leave.
 //
 // Registers while the code runs:
-//   rbx  the Interp record (in this native frame) that handlers receive
+//   rsp  points at the Interp record (in this native frame) that handlers receive: the
+//        code pushes nothing between calls, so the record is always at the stack top
 //   r12  operand stack pointer (written to Interp::sp around handler calls)
 //   r13  frame slots (slot 0 = self)
 //   r14  the Frame
+//   r15  the Universe (U), so that VM globals are one memory operand away
 #include <asmjit/x86.h>
 
 #include <chrono>
@@ -55,12 +57,15 @@ constexpr int kNativeFrameSize = 104;
 constexpr int kDirectFlag = 40;
 constexpr int kFrameRecord = 48;
 static_assert(sizeof(Interp) <= kDirectFlag && kFrameRecord + sizeof(Frame) <= kNativeFrameSize);
-const Gp kInterp = rbx;
+const Gp kInterp = rsp;
 const Gp kSp = r12;
 const Gp kSlots = r13;
 const Gp kFrame = r14;
+const Gp kGlobals = r15;
 
 Mem interpField(size_t offset) { return qword_ptr(kInterp, int32_t(offset)); }
+Mem global(size_t offset) { return qword_ptr(kGlobals, int32_t(offset)); }
+#define GLOBAL(field) global(offsetof(Universe, field))
 
 class Generator {
  public:
@@ -102,7 +107,7 @@ class Generator {
   CodeHolder code_;
   Assembler a_;
   std::vector<Label> labels_;   // one per bytecode offset
-  Label epilogue_, unwind_, body_, direct_;
+  Label epilogue_, unwind_, body_, direct_, overflow_;
   struct NonBooleanStub {
     Label label;
     uint32_t offset;
@@ -120,7 +125,7 @@ void Generator::enterNativeFrame() {
   a_.push(r14);
   a_.push(r15);
   a_.sub(rsp, kNativeFrameSize);
-  a_.mov(kInterp, rsp);
+  a_.mov(kGlobals, reinterpret_cast<uint64_t>(&U));
 }
 
 void Generator::prologue() {
@@ -168,41 +173,27 @@ void Generator::directEntry() {
   a_.mov(kSlots, rsi);
 
   // Stack checks (VM stack end, activation depth, native stack), as in activate().
-  Label overflow = a_.newLabel(), checked = a_.newLabel();
   a_.lea(rax, qword_ptr(rsi, int32_t(8 * m_->frameSize())));
-  a_.mov(rcx, reinterpret_cast<uint64_t>(&U.stackLimit));
-  a_.cmp(rax, qword_ptr(rcx));
-  a_.jae(overflow);
-  a_.mov(rcx, reinterpret_cast<uint64_t>(&U.depth));
-  a_.mov(rdx, qword_ptr(rcx));
-  a_.mov(r8, reinterpret_cast<uint64_t>(&U.options.maxStackDepth));
-  a_.cmp(rdx, qword_ptr(r8));
-  a_.jae(overflow);
-  a_.mov(r8, reinterpret_cast<uint64_t>(&U.nativeStackLimit));
-  a_.cmp(rsp, qword_ptr(r8));
-  a_.jb(overflow);
-  a_.jmp(checked);
-  a_.bind(overflow);
-  a_.mov(rdi, kFrame);
-  a_.mov(rax, reinterpret_cast<uint64_t>(&stackOverflowFromNative));
-  a_.call(rax);
-  a_.int3();
-  a_.bind(checked);
+  a_.cmp(rax, GLOBAL(stackLimit));
+  a_.jae(overflow_);
+  a_.mov(rdx, GLOBAL(depth));
+  a_.cmp(rdx, global(offsetof(Universe, options) + offsetof(Options, maxStackDepth)));
+  a_.jae(overflow_);
+  a_.cmp(rsp, GLOBAL(nativeStackLimit));
+  a_.jb(overflow_);
   a_.inc(rdx);
-  a_.mov(qword_ptr(rcx), rdx);
+  a_.mov(GLOBAL(depth), rdx);
   Label noRaise = a_.newLabel();
-  a_.mov(rcx, reinterpret_cast<uint64_t>(&U.stackHighWater));
-  a_.cmp(rax, qword_ptr(rcx));
+  a_.cmp(rax, GLOBAL(stackHighWater));
   a_.jbe(noRaise);
-  a_.mov(qword_ptr(rcx), rax);
+  a_.mov(GLOBAL(stackHighWater), rax);
   a_.bind(noRaise);
 
   if (m_->numLocals) {
     a_.mov(rax, U.nil.raw());
     for (unsigned i = 0; i < m_->numLocals; i++) a_.mov(qword_ptr(kSlots, int32_t(8 * (m_->numArgs + i))), rax);
   }
-  a_.mov(rcx, reinterpret_cast<uint64_t>(&U.currentFrame));
-  a_.mov(qword_ptr(rcx), kFrame);
+  a_.mov(GLOBAL(currentFrame), kFrame);
   if (m_->flags & kOwnsContext) {
     a_.mov(rdi, kFrame);
     a_.mov(rax, reinterpret_cast<uint64_t>(&openContext));
@@ -227,10 +218,8 @@ void Generator::epilogue() {
     a_.mov(qword_ptr(rcx, int32_t(offsetof(Context, frame))), 0);
   }
   a_.mov(rcx, qword_ptr(kFrame, int32_t(offsetof(Frame, caller))));
-  a_.mov(rdx, reinterpret_cast<uint64_t>(&U.currentFrame));
-  a_.mov(qword_ptr(rdx), rcx);
-  a_.mov(rdx, reinterpret_cast<uint64_t>(&U.depth));
-  a_.dec(qword_ptr(rdx));
+  a_.mov(GLOBAL(currentFrame), rcx);
+  a_.dec(GLOBAL(depth));
   a_.bind(pop);
   a_.add(rsp, kNativeFrameSize);
   a_.pop(r15);
@@ -254,6 +243,14 @@ void Generator::epilogue() {
   a_.bind(returnValue);
   a_.mov(rax, rdx);
   a_.jmp(epilogue_);
+
+  if (hasDirectEntry()) {
+    a_.bind(overflow_);
+    a_.mov(rdi, kFrame);
+    a_.mov(rax, reinterpret_cast<uint64_t>(&stackOverflowFromNative));
+    a_.call(rax);
+    a_.int3();
+  }
 
   for (auto& stub : stubs_) {
     a_.bind(stub.label);
@@ -589,11 +586,9 @@ void Generator::send(uint32_t offset) {
   a_.jmp(done);
   // SmallIntegers and immediate Doubles (the only tags besides pointers).
   a_.bind(tagged);
-  a_.mov(rax, reinterpret_cast<uint64_t>(&U.integerClass));
-  a_.mov(rcx, reinterpret_cast<uint64_t>(&U.doubleClass));
+  a_.mov(rax, GLOBAL(integerClass));
   a_.test(dil, uint64_t(Tag::Int));
-  a_.cmovz(rax, rcx);
-  a_.mov(rax, qword_ptr(rax));
+  a_.cmovz(rax, GLOBAL(doubleClass));
   a_.jmp(haveClass);
   // A miss (or a megamorphic site): the lookup the handler would make (through the
   // global lookup cache, refilling the inline cache while the site is not megamorphic),
@@ -639,6 +634,7 @@ bool Generator::run() {
   unwind_ = a_.newLabel();
   body_ = a_.newLabel();
   direct_ = a_.newLabel();
+  overflow_ = a_.newLabel();
   prologue();
   if (hasDirectEntry()) directEntry();
   a_.bind(body_);
