@@ -33,4 +33,14 @@ Registration blockPrimitives{
 };
 
 }  // namespace
+
+PrimitiveFn blockEvaluation(unsigned arity) {
+  switch (arity) {
+    case 0: return value0;
+    case 1: return value1;
+    case 2: return value2;
+    default: return nullptr;
+  }
+}
+
 }  // namespace som

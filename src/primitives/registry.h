@@ -25,6 +25,10 @@ struct Registration {
 
 // Sets m->native if the registry has a native for it.
 void bindNative(Method* m, const std::string& className, bool classSide);
+// The native of Block1>>value, Block2>>value:, Block3>>value:with: for `arity` arguments
+// (0..2): a send site that finds it may call the block's compiled body directly, as the
+// primitive would after its arity check.
+PrimitiveFn blockEvaluation(unsigned arity);
 // Natives of one class (for tests and --help-primitives).
 std::vector<PrimitiveEntry> primitivesOf(const std::string& className);
 

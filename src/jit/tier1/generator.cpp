@@ -34,6 +34,7 @@
 #include "jit/tier1/emit_mode.h"
 #include "jit/tier1/runtime.h"
 #include "jit/tier1/tier1.h"
+#include "primitives/registry.h"
 #include "vm/universe.h"
 
 // Object layouts use single inheritance from Object; GCC lays them out predictably, and
@@ -531,6 +532,27 @@ void Generator::send(uint32_t offset) {
   Label native = a_.newLabel(), notDirect = a_.newLabel(), haveResult = a_.newLabel();
   a_.mov(rdx, reinterpret_cast<uint64_t>(p));
   a_.mov(qword_ptr(kFrame, int32_t(offsetof(Frame, ip))), rdx);
+  // Block evaluation (value, value:, value:with:) of a compiled block of the right arity:
+  // call its body's direct entry, as the primitive would.
+  std::string_view selector = asString(m_->literals[lit])->view();
+  if (PrimitiveFn evaluate = blockEvaluation(argc);
+      evaluate && (selector == "value" || selector == "value:" || selector == "value:with:")) {
+    Label generic = a_.newLabel();
+    a_.mov(rdx, reinterpret_cast<uint64_t>(evaluate));
+    a_.cmp(rdx, qword_ptr(rax, int32_t(offsetof(Method, native))));
+    a_.jne(generic);
+    a_.mov(rcx, qword_ptr(rdi, int32_t(offsetof(Block, code))));
+    a_.cmp(word_ptr(rcx, int32_t(offsetof(Method, numArgs))), argc + 1);
+    a_.jne(generic);
+    a_.mov(rdx, qword_ptr(rcx, int32_t(offsetof(Method, tier1Direct))));
+    a_.test(rdx, rdx);
+    a_.jz(generic);
+    a_.mov(rdi, kFrame);
+    a_.lea(rsi, qword_ptr(kSp, receiver));
+    a_.call(rdx);
+    a_.jmp(haveResult);
+    a_.bind(generic);
+  }
   a_.mov(rdx, qword_ptr(rax, int32_t(offsetof(Method, tier1Direct))));
   a_.test(rdx, rdx);
   a_.jz(notDirect);
