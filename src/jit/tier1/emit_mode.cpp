@@ -38,11 +38,25 @@ Gp EmitMode::inRegister(V v) {
 
 EmitMode::V EmitMode::peek(int n) {
   V v = fresh();
-  a_.mov(v.reg, qword_ptr(sp_, -8 * (n + 1)));
+  int deferred = int(deferred_.size());
+  if (n < deferred) {
+    const Deferred& d = deferred_[size_t(deferred - 1 - n)];
+    if (d.isSlot) a_.mov(v.reg, qword_ptr(slots_, int32_t(8 * d.slot)));
+    else a_.mov(v.reg, d.raw);
+  } else {
+    a_.mov(v.reg, qword_ptr(sp_, -8 * (n - deferred + 1)));
+  }
   return v;
 }
 
-void EmitMode::drop(int n) { a_.sub(sp_, 8 * n); }
+// Deferred operands are dropped first: they are the top of the stack.
+void EmitMode::drop(int n) {
+  while (n > 0 && !deferred_.empty()) {
+    deferred_.pop_back();
+    n--;
+  }
+  if (n) a_.sub(sp_, 8 * n);
+}
 
 void EmitMode::push(V v) {
   if (v.isPendingBoolean) {
@@ -63,6 +77,10 @@ void EmitMode::push(V v) {
     }
     a_.jmp(whenFalse_);
     return;
+  }
+  if (!deferred_.empty()) {
+    std::fprintf(stderr, "tier1: a push above deferred operands\n");
+    std::abort();
   }
   a_.mov(qword_ptr(sp_), inRegister(v));
   a_.add(sp_, 8);

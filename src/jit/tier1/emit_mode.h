@@ -40,8 +40,18 @@ class EmitMode {
     F fa = {}, fb = {};
   };
 
-  EmitMode(asmjit::x86::Assembler& a, asmjit::Label slow, asmjit::x86::Gp sp, bool doubles)
-      : a_(a), slow_(slow), sp_(sp), doubles_(doubles) {}
+  // An operand the generator has not pushed yet (see Generator::deferPush): it is on top
+  // of the operand stack as far as the handler knows, but still in its frame slot or a
+  // constant.
+  struct Deferred {
+    bool isSlot;
+    uint32_t slot;
+    uint64_t raw;
+  };
+
+  EmitMode(asmjit::x86::Assembler& a, asmjit::Label slow, asmjit::x86::Gp sp,
+           asmjit::x86::Gp slots, bool doubles, std::vector<Deferred> deferred)
+      : a_(a), slow_(slow), sp_(sp), slots_(slots), doubles_(doubles), deferred_(std::move(deferred)) {}
 
   // The next bytecode branches on this one's Boolean result: instead of materialising it,
   // push() of the result compares and jumps (to `whenTrue` if the result is true, else to
@@ -108,13 +118,14 @@ class EmitMode {
 
   asmjit::x86::Assembler& a_;
   asmjit::Label slow_;
-  asmjit::x86::Gp sp_;
+  asmjit::x86::Gp sp_, slots_;
   int next_ = 0;
   int nextDouble_ = 0;
   bool doubles_;
   bool fused_ = false;
   asmjit::Label whenTrue_, whenFalse_;
   std::vector<Cond> pending_;
+  std::vector<Deferred> deferred_;  // the top of the stack, topmost last
 };
 
 }  // namespace som::tier1

@@ -114,6 +114,15 @@ class Generator {
     uint32_t offset;
   };
   std::vector<NonBooleanStub> stubs_;
+  // Operand pushes not emitted yet (at most two, the topmost last): an intrinsic send
+  // that follows reads them from their slots or as constants, so `i + 1` does not go
+  // through the stack's memory. Flushed (pushed) before anything else, before a jump
+  // target, and on the intrinsic's slow path. A boundary with deferred pushes is not an
+  // entry point (its tier1Map entry is empty).
+  std::vector<EmitMode::Deferred> deferred_;
+  std::vector<bool> jumpTarget_;
+  bool deferPush(uint32_t offset);
+  void flushDeferred(const std::vector<EmitMode::Deferred>& operands);
 };
 
 // Saves the callee-saved registers the code uses and reserves the native frame.
@@ -295,10 +304,74 @@ void Generator::branch(uint32_t offset, uint64_t taken, uint64_t other, bool che
   }
 }
 
+bool isIntrinsic(Bc bc) {
+  switch (bc) {
+    case BC_ADD: case BC_SUB: case BC_MUL: case BC_LT: case BC_LE: case BC_GT: case BC_GE:
+    case BC_EQ: case BC_AT: case BC_AT_PUT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool isOperandPush(Bc bc) {
+  switch (bc) {
+    case BC_PUSH_SLOT: case BC_PUSH_SELF: case BC_PUSH_CONST: case BC_PUSH_NIL:
+    case BC_PUSH_TRUE: case BC_PUSH_FALSE: case BC_PUSH_0: case BC_PUSH_1:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool Generator::deferPush(uint32_t offset) {
+  const uint8_t* p = m_->code + offset;
+  if (!isOperandPush(Bc(*p))) return false;
+  // Only when an intrinsic send consumes the operand right away (`x + 1`, `a + b`).
+  uint32_t next = offset + kBytecodes[*p].length;
+  if (next >= m_->codeLength || jumpTarget_[next]) return false;
+  if (!isIntrinsic(Bc(m_->code[next]))) {
+    if (!isOperandPush(Bc(m_->code[next]))) return false;
+    uint32_t second = next + kBytecodes[m_->code[next]].length;
+    if (second >= m_->codeLength || jumpTarget_[second] || !isIntrinsic(Bc(m_->code[second])))
+      return false;
+  }
+  EmitMode::Deferred d{false, 0, 0};
+  switch (Bc(*p)) {
+    case BC_PUSH_SLOT: d = {true, p[1], 0}; break;
+    case BC_PUSH_SELF: d = {true, 0, 0}; break;
+    case BC_PUSH_CONST: d.raw = m_->literals[readU16(p + 1)].raw(); break;
+    case BC_PUSH_NIL: d.raw = U.nil.raw(); break;
+    case BC_PUSH_TRUE: d.raw = U.trueObject.raw(); break;
+    case BC_PUSH_FALSE: d.raw = U.falseObject.raw(); break;
+    case BC_PUSH_0: d.raw = Value::fromSmallInt(0).raw(); break;
+    case BC_PUSH_1: d.raw = Value::fromSmallInt(1).raw(); break;
+    default: return false;
+  }
+  if (deferred_.size() == 2) {
+    flushDeferred({deferred_.front()});
+    deferred_.erase(deferred_.begin());
+  }
+  deferred_.push_back(d);
+  return true;
+}
+
+void Generator::flushDeferred(const std::vector<EmitMode::Deferred>& operands) {
+  for (const auto& d : operands) {
+    if (d.isSlot) a_.mov(rax, qword_ptr(kSlots, int32_t(8 * d.slot)));
+    else a_.mov(rax, d.raw);
+    push(rax);
+  }
+}
+
 void Generator::bytecode(uint32_t offset) {
   const uint8_t* p = m_->code + offset;
   Bc bc = Bc(*p);
   const BcInfo& info = kBytecodes[bc];
+  if (!isIntrinsic(bc)) {
+    flushDeferred(deferred_);
+    deferred_.clear();
+  }
   if (info.tier1 == Tier1::Call || info.kind == BcKind::Send) {
     if (bc == BC_RETURN_NONLOCAL) {
       saveState(offset);
@@ -447,7 +520,9 @@ bool Generator::inlineFastPath(uint32_t offset) {
   }
   unsigned lit = readU16(p + 1), ic = readU16(p + 3);
   Label slow = a_.newLabel(), done = a_.newLabel();
-  EmitMode e(a_, slow, kSp, expectsDoubles(m_, ic));
+  std::vector<EmitMode::Deferred> deferred = std::move(deferred_);
+  deferred_.clear();
+  EmitMode e(a_, slow, kSp, kSlots, expectsDoubles(m_, ic), deferred);
   // A comparison followed by a conditional jump on its result: branch on the flags.
   bool isComparison = bc == BC_LT || bc == BC_LE || bc == BC_GT || bc == BC_GE || bc == BC_EQ;
   uint32_t next = offset + kBytecodes[bc].length;
@@ -473,6 +548,7 @@ bool Generator::inlineFastPath(uint32_t offset) {
   }
   a_.jmp(done);
   a_.bind(slow);
+  flushDeferred(deferred);  // nothing was changed before the slow path: push them now
   // Type feedback: the slow path notes two immediate Double operands; after enough of
   // them the method is compiled again with the Double path first.
   if (bc != BC_AT && bc != BC_AT_PUT) {
@@ -660,8 +736,26 @@ bool Generator::run() {
   prologue();
   if (hasDirectEntry()) directEntry();
   a_.bind(body_);
+  jumpTarget_.assign(m_->codeLength + 1, false);
+  jumpTarget_[0] = true;
   for (uint32_t off : offsets) {
+    const uint8_t* p = m_->code + off;
+    switch (kBytecodes[*p].kind) {
+      case BcKind::Jump:
+      case BcKind::Branch: jumpTarget_[off + 3 + readU16(p + 1)] = true; break;
+      case BcKind::LoopBack: jumpTarget_[off + 3 - readU16(p + 1)] = true; break;
+      default: break;
+    }
+  }
+  std::vector<bool> enterable(m_->codeLength + 1, true);
+  for (uint32_t off : offsets) {
+    if (jumpTarget_[off]) {
+      flushDeferred(deferred_);
+      deferred_.clear();
+    }
     a_.bind(labels_[off]);
+    enterable[off] = deferred_.empty();
+    if (deferPush(off)) continue;
     bytecode(off);
   }
   epilogue();
@@ -670,7 +764,8 @@ bool Generator::run() {
   if (!fn) return false;
   auto* map = static_cast<uint32_t*>(heap::allocateAtomic(sizeof(uint32_t) * (m_->codeLength + 1)));
   for (uint32_t i = 0; i <= m_->codeLength; i++) map[i] = UINT32_MAX;
-  for (uint32_t off : offsets) map[off] = uint32_t(code_.labelOffsetFromBase(labels_[off]));
+  for (uint32_t off : offsets)
+    if (enterable[off]) map[off] = uint32_t(code_.labelOffsetFromBase(labels_[off]));
   m_->tier1Map = map;
   m_->tier1Code = fn;
   if (hasDirectEntry())
