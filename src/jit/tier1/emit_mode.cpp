@@ -1,5 +1,7 @@
 #include "jit/tier1/emit_mode.h"
 
+#include "jit/backend/double_encoding.h"
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -242,43 +244,25 @@ void EmitMode::storeIndexed(V base, V index, int32_t offset, V value) {
   a_.mov(qword_ptr(base.reg, index.reg, 3, offset), inRegister(value));
 }
 
-// The immediate-Double encoding of vm/value.h (Value::asImmediateDouble,
-// fromImmediateDouble), as instructions. Their temporaries are released at the end, so a
-// fast path's register use does not grow with them.
+// The immediate-Double encoding (jit/backend/double_encoding.h). Temporaries are released
+// at the end, so a fast path's register use does not grow with them; boxing declines
+// (+0.0 included) to the slow path.
 EmitMode::F EmitMode::unboxDouble(V v) {
   int saved = next_;
-  Gp w = fresh().reg, bits = fresh().reg;
-  a_.mov(w, inRegister(v));
-  a_.shr(w, kTagBits);
-  a_.mov(bits, kDoubleExpBias);
-  a_.add(bits, w);
-  a_.ror(bits, 1);
-  a_.test(w, w);
-  a_.cmovz(bits, w);  // the bare tag is +0.0
+  Gp source = inRegister(v), bits = fresh().reg, scratch = fresh().reg;
+  jit::emitUnboxDouble(a_, bits, source, scratch);
   next_ = saved;
   F f = freshDouble();
   a_.movq(f.reg, bits);
   return f;
 }
 
-// Declines (to the slow path) unless the exponent is in the immediate range; +0.0 declines
-// too, and the full send answers it.
 EmitMode::Cond EmitMode::boxDouble(F f, V& out) {
   V word = fresh();
   int saved = next_;
-  Gp exponent = fresh().reg;
+  Gp scratch = fresh().reg;
   a_.movq(word.reg, f.reg);
-  a_.mov(exponent, word.reg);
-  a_.shr(exponent, 52);
-  a_.and_(exponent, 0x7FF);
-  a_.sub(exponent, 897);
-  a_.cmp(exponent, 255);
-  a_.jae(slow_);
-  a_.rol(word.reg, 1);
-  a_.mov(exponent, kDoubleExpBias);
-  a_.sub(word.reg, exponent);
-  a_.shl(word.reg, kTagBits);
-  a_.or_(word.reg, uint32_t(Tag::Double));
+  jit::emitBoxDouble(a_, word.reg, scratch, slow_);
   next_ = saved;
   out = word;
   return {Cond::Checked, {}, {}, {}};
