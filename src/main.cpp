@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include "interp/interpreter.h"
 #include "jit/backend/code_cache.h"
 #include "jit/tier1/tier1.h"
+#include "jit/tier2/tier2.h"
 #include "vm/bootstrap.h"
 #include "vm/universe.h"
 
@@ -31,11 +33,15 @@ const char* kUsage =
     "  -cp, --classpath PATH  directories to search for classes, ':'-separated, searched\n"
     "                         in order before the program's directory and the bundled\n"
     "                         core library (first match wins)\n"
-    "  --jit=MODE             execution configuration: off (the interpreter only) or\n"
+    "  --jit=MODE             execution configuration: off (the interpreter only),\n"
     "                         tier1 (interpreter, then threaded native code for warm methods)\n"
+    "                         or tier2 (interpreter, then traces of hot loops; in progress:\n"
+    "                         loops with sends are not traced yet)\n"
     "  --tier1-threshold=N    invocations plus loop iterations before tier 1 compiles a\n"
     "                         method (default 100; 0 compiles every method before it runs)\n"
-    "  --jit-log              print each compiled method's bytecode and native code to stderr\n"
+    "  --tier2-threshold=N    loop iterations before tier 2 records the loop (default 1000)\n"
+    "  --jit-log              print each compiled method's bytecode and native code, and each\n"
+    "                         trace's bytecodes, IR, snapshots, code and aborts, to stderr\n"
     "  --perf-map             write /tmp/perf-PID.map so that perf can name generated code\n"
     "  --code-cache-size=SIZE limit for generated code (default 64M); when full, nothing more\n"
     "                         is compiled\n"
@@ -120,11 +126,13 @@ CommandLine parse(int argc, char** argv) {
       splitPath(argv[++i], cl.classPath);
     } else if (a.rfind("--jit=", 0) == 0) {
       std::string mode = value("--jit=");
-      if (mode != "off" && mode != "tier1")
-        usageError("unknown --jit mode '" + mode + "' (this build has: off, tier1)");
+      if (mode != "off" && mode != "tier1" && mode != "tier2")
+        usageError("unknown --jit mode '" + mode + "' (this build has: off, tier1, tier2)");
       U.options.jit = mode;
     } else if (a.rfind("--tier1-threshold=", 0) == 0) {
       U.options.tier1Threshold = int64_t(parseSize(value("--tier1-threshold="), "--tier1-threshold"));
+    } else if (a.rfind("--tier2-threshold=", 0) == 0) {
+      U.options.tier2Threshold = int64_t(parseSize(value("--tier2-threshold="), "--tier2-threshold"));
     } else if (a == "--jit-log") {
       U.options.jitLog = true;
     } else if (a == "--perf-map") {
@@ -187,6 +195,9 @@ void printStats() {
                "  bytecode compile:  %.3f ms\n"
                "  tier1 methods:     %llu (%llu bytecodes, %llu failed)\n"
                "  tier1 compile:     %.3f ms\n"
+               "  tier2 traces:      %llu compiled, %llu recordings aborted, %llu loops blacklisted\n"
+               "  tier2 runs:        %llu trace entries, %llu exits\n"
+               "  tier2 compile:     %.3f ms, %llu code bytes\n"
                "  code bytes:        %llu (%llu refused for lack of room)\n",
                double(microsSinceStart()) / 1000.0, (unsigned long long)s.collections,
                (unsigned long long)s.collectionTimeMs, (unsigned long long)s.bytesAllocated,
@@ -200,6 +211,10 @@ void printStats() {
                (unsigned long long)tier1::stats().methodsCompiled,
                (unsigned long long)tier1::stats().bytecodesCompiled, (unsigned long long)tier1::stats().failed,
                double(tier1::stats().compileMicros) / 1000.0,
+               (unsigned long long)tier2::stats().tracesCompiled, (unsigned long long)tier2::stats().recordingsAborted,
+               (unsigned long long)tier2::stats().loopsBlacklisted, (unsigned long long)tier2::stats().traceEntries,
+               (unsigned long long)tier2::stats().exitsTaken, double(tier2::stats().compileMicros) / 1000.0,
+               (unsigned long long)tier2::stats().codeBytes,
                (unsigned long long)jit::CodeCache::instance().stats().codeBytes,
                (unsigned long long)jit::CodeCache::instance().stats().refused);
 }
@@ -225,6 +240,9 @@ int main(int argc, char** argv) {
     U.options.maxHeapBytes = size_t(sysconf(_SC_PHYS_PAGES)) * size_t(sysconf(_SC_PAGE_SIZE)) / 2;
   heap::initialize(U.options.maxHeapBytes);
   tier1::configure(U.options.jit == "tier1");
+  tier2::configure(U.options.jit == "tier2");
+  U.loopThreshold = U.tier1Threshold;
+  if (tier2::enabled()) U.loopThreshold = std::min(U.loopThreshold, tier2::threshold());
 
   // Each SOM activation is a native activation of the interpreter: run on a thread
   // whose stack is big enough for the maximum activation depth.

@@ -7,6 +7,7 @@
 
 #include "interp/interp_mode.h"
 #include "jit/tier1/tier1.h"
+#include "jit/tier2/tier2.h"
 #include "vm/classes.h"
 #include "vm/universe.h"
 
@@ -244,7 +245,7 @@ L_JUMP_IF_NOT_NIL: m.ip += 3; op::JUMP_IF_NOT_NIL(m, U16(-2)); DISPATCH();
 L_JUMP_BACK:
   m.ip += 3;
   op::JUMP_BACK(m, U16(-2));
-  if (UNLIKELY(++frame.method->invocationCount >= U.tier1Threshold)) goto L_JUMP_BACK_OSR;
+  if (UNLIKELY(++frame.method->invocationCount >= U.loopThreshold)) goto L_JUMP_BACK_HOT;
   DISPATCH();
 L_RETURN_LOCAL: {
   Value v = m.pop();
@@ -262,8 +263,17 @@ L_RETURN_NONLOCAL: {
   leave(frame);
   return r;
 }
-L_JUMP_BACK_OSR:
-  // A hot loop of a method that has (or now gets) tier-1 code: continue there.
+L_JUMP_BACK_HOT:
+  // A hot loop: tier 2 runs its trace or records one; or, when the method has (or now
+  // gets) tier-1 code, continue there.
+  if (tier2::enabled()) {
+    bool unwinding;
+    if (tier2::onBackEdge(frame, m.ip, m.sp, unwinding)) {
+      if (unwinding) goto unwind;
+      DISPATCH();
+    }
+  }
+  if (frame.method->invocationCount < U.tier1Threshold) DISPATCH();
   if (const void* entry = tier1::loopEntry(frame.method, m.ip)) {
     Value r = tier1::enter(frame, m.sp, entry);
     leave(frame);

@@ -20,6 +20,7 @@ struct Options {
   bool stats = false;
   std::string jit = "off";
   int64_t tier1Threshold = -1;  // -1: the tuned default
+  int64_t tier2Threshold = -1;  // -1: the tuned default
   bool jitLog = false;
   bool perfMap = false;
   size_t codeCacheBytes = size_t(64) << 20;
@@ -74,6 +75,9 @@ struct Universe {
   // Invocations plus loop iterations after which a method is compiled by tier 1;
   // UINT32_MAX when tier 1 is off.
   uint32_t tier1Threshold = UINT32_MAX;
+  // Back edges of a method before the interpreter asks the JITs about its loops (the
+  // smaller of the tiers' thresholds).
+  uint32_t loopThreshold = UINT32_MAX;
 
   uint64_t startMicros = 0;
   uint64_t bytecodesExecuted = 0;

@@ -1,0 +1,137 @@
+#include "jit/tier2/ir.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace som::tier2 {
+
+const IrOpInfo kIrOps[] = {
+#define IROP(name, operands, flags) {#name, operands, flags},
+#include "jit/tier2/ir.def"
+#undef IROP
+};
+
+namespace {
+bool isPure(IrOp op) { return kIrOps[uint8_t(op)].flags & Pure; }
+}  // namespace
+
+IrRef Trace::append(const IrIns& i) {
+  ins_.push_back(i);
+  return IrRef(ins_.size() - 1);
+}
+
+int32_t Trace::addSnapshot(Snapshot s) {
+  snapshots_.push_back(std::move(s));
+  return int32_t(snapshots_.size() - 1);
+}
+
+// Constant folding and algebraic simplification. Answers the replacement, or kNoRef to
+// emit `i` (possibly rewritten).
+IrRef Trace::fold(IrIns& i) {
+  bool ka = isConstant(i.a), kb = isConstant(i.b);
+  uint64_t a = ka ? constant(i.a) : 0, b = kb ? constant(i.b) : 0;
+  switch (i.op) {
+    case IrOp::BAND:
+      if (ka && kb) return konst(a & b);
+      if (i.a == i.b) return i.a;
+      if (kb && b == ~uint64_t(0)) return i.a;
+      break;
+    case IrOp::BOR:
+      if (ka && kb) return konst(a | b);
+      if (i.a == i.b || (kb && b == 0)) return i.a;
+      break;
+    case IrOp::ADD:
+      if (ka && kb) return konst(a + b);
+      if (kb && b == 0) return i.a;
+      break;
+    case IrOp::SUB:
+      if (ka && kb) return konst(a - b);
+      if (kb && b == 0) return i.a;
+      if (i.a == i.b) return konst(0);
+      break;
+    case IrOp::SAR:
+      if (ka) return konst(uint64_t(int64_t(a) >> i.imm));
+      if (i.imm == 0) return i.a;
+      break;
+    case IrOp::EQ:
+      if (ka && kb) return konst(a == b);
+      if (i.a == i.b) return konst(1);
+      break;
+    case IrOp::LT:
+      if (ka && kb) return konst(int64_t(a) < int64_t(b));
+      if (i.a == i.b) return konst(0);
+      break;
+    case IrOp::LE:
+      if (ka && kb) return konst(int64_t(a) <= int64_t(b));
+      if (i.a == i.b) return konst(1);
+      break;
+    case IrOp::ULT:
+      if (ka && kb) return konst(a < b);
+      if (i.a == i.b) return konst(0);
+      break;
+    case IrOp::SELECT:
+      if (ka) return a ? i.b : i.c;
+      if (i.b == i.c) return i.b;
+      break;
+    case IrOp::GUARDT:
+    case IrOp::GUARDF:
+      if (ka) {
+        if ((a != 0) == (i.op == IrOp::GUARDT)) return kNoRef - 1;  // holds: nothing to emit
+        std::fprintf(stderr, "tier2: a guard that always fails was recorded\n");
+        std::abort();
+      }
+      break;
+    default:
+      break;
+  }
+  return kNoRef;
+}
+
+IrRef Trace::emit(IrOp op, IrRef a, IrRef b, IrRef c, int64_t imm, int32_t snapshot) {
+  IrIns i{op, a, b, c, imm, snapshot};
+  IrRef folded = fold(i);
+  if (folded == kNoRef - 1) return kNoRef;  // a guard known to hold
+  if (folded != kNoRef) return folded;
+  bool isGuardOnCondition = op == IrOp::GUARDT || op == IrOp::GUARDF;
+  if (isPure(op) || isGuardOnCondition) {
+    Key key{op, a, b, c, imm};
+    auto it = shared_.find(key);
+    if (it != shared_.end()) return isGuardOnCondition ? kNoRef : it->second;
+    IrRef r = append(i);
+    shared_.emplace(key, r);
+    return r;
+  }
+  return append(i);
+}
+
+namespace {
+template <class... Args>
+void appendf(std::string& out, const char* format, Args... args) {
+  char buffer[96];
+  std::snprintf(buffer, sizeof buffer, format, args...);
+  out += buffer;
+}
+}  // namespace
+
+std::string Trace::dump() const {
+  std::string out;
+  for (size_t n = 0; n < ins_.size(); n++) {
+    const IrIns& i = ins_[n];
+    const IrOpInfo& info = kIrOps[uint8_t(i.op)];
+    appendf(out, "%04zu %-7s", n, info.name);
+    const IrRef ops[] = {i.a, i.b, i.c};
+    for (int k = 0; k < info.operands; k++) appendf(out, " %04u", ops[k]);
+    if (i.op == IrOp::KWORD) appendf(out, " 0x%llx", static_cast<unsigned long long>(i.imm));
+    else if (i.imm) appendf(out, " #%lld", static_cast<long long>(i.imm));
+    if (i.snapshot >= 0) {
+      const Snapshot& s = snapshots_[size_t(i.snapshot)];
+      appendf(out, "   [snap %d: pc %u, depth %u,", i.snapshot, s.pc, s.stackDepth);
+      for (auto& [slot, ref] : s.slots) appendf(out, " %u=%04u", slot, ref);
+      out += "]";
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace som::tier2

@@ -1,0 +1,88 @@
+// The tier-2 trace IR: a linear SSA array (instructions refer to earlier ones by index),
+// defined by ir.def. Every instruction is emitted through fold() and CSE, so the recorder
+// never builds what is already known: constants fold, repeated tag tests and loads of the
+// same frame slot are shared, and a guard on a condition that an earlier guard already
+// established disappears.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace som::tier2 {
+
+enum class IrOp : uint8_t {
+#define IROP(name, operands, flags) name,
+#include "jit/tier2/ir.def"
+#undef IROP
+};
+
+enum IrFlags : uint8_t { None = 0, Pure = 1, Guard = 2, Effect = 4 };
+
+struct IrOpInfo {
+  const char* name;
+  uint8_t operands;
+  uint8_t flags;
+};
+extern const IrOpInfo kIrOps[];
+
+using IrRef = uint32_t;
+constexpr IrRef kNoRef = UINT32_MAX;
+
+struct IrIns {
+  IrOp op;
+  IrRef a = kNoRef, b = kNoRef, c = kNoRef;
+  int64_t imm = 0;
+  int32_t snapshot = -1;  // guards: where the interpreter resumes
+};
+
+// The frame state at a bytecode boundary: the bytecode to resume at, the operand stack
+// depth there, and the frame slots (arguments, locals, stack) whose values differ from
+// the slots' contents at the start of the iteration.
+struct Snapshot {
+  uint32_t pc;
+  uint32_t stackDepth;
+  std::vector<std::pair<uint32_t, IrRef>> slots;
+};
+
+class Trace {
+ public:
+  // Emits (folded, shared) and answers the reference of the result. Guards answer kNoRef
+  // when they are known to hold; a guard known to fail is a recorder error.
+  IrRef emit(IrOp op, IrRef a = kNoRef, IrRef b = kNoRef, IrRef c = kNoRef, int64_t imm = 0,
+             int32_t snapshot = -1);
+  IrRef konst(uint64_t raw) { return emit(IrOp::KWORD, kNoRef, kNoRef, kNoRef, int64_t(raw)); }
+  int32_t addSnapshot(Snapshot s);
+
+  bool isConstant(IrRef r) const { return r != kNoRef && ins_[r].op == IrOp::KWORD; }
+  uint64_t constant(IrRef r) const { return uint64_t(ins_[r].imm); }
+  const std::vector<IrIns>& instructions() const { return ins_; }
+  const std::vector<Snapshot>& snapshots() const { return snapshots_; }
+  size_t size() const { return ins_.size(); }
+
+  std::string dump() const;  // one instruction per line, LuaJIT-style
+
+ private:
+  IrRef fold(IrIns& i);
+  IrRef append(const IrIns& i);
+
+  std::vector<IrIns> ins_;
+  std::vector<Snapshot> snapshots_;
+  struct Key {
+    IrOp op;
+    IrRef a, b, c;
+    int64_t imm;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      uint64_t h = uint64_t(k.op) * 0x9E3779B97F4A7C15ull;
+      h ^= (uint64_t(k.a) << 1) ^ (uint64_t(k.b) << 21) ^ (uint64_t(k.c) << 41) ^ uint64_t(k.imm) * 31;
+      return size_t(h ^ (h >> 29));
+    }
+  };
+  std::unordered_map<Key, IrRef, KeyHash> shared_;  // pure instructions and established guards
+};
+
+}  // namespace som::tier2

@@ -1,0 +1,137 @@
+#include "jit/tier2/tier2.h"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "compiler/disassembler.h"
+#include "jit/tier2/backend.h"
+#include "jit/tier2/recorder.h"
+#include "vm/universe.h"
+
+namespace som::tier2 {
+namespace {
+
+// Limits and penalties, in one place (command-line overrides: --tier2-threshold).
+struct Parameters {
+  uint32_t threshold = 1000;   // back edges of a loop before it is recorded
+  uint32_t maxAborts = 4;      // recordings of one loop that may abort before it is blacklisted
+};
+
+struct Loop {
+  uint32_t hits = 0;
+  uint32_t needed = 0;        // hits before the next recording (doubles after each abort)
+  uint32_t aborts = 0;
+  bool blacklisted = false;
+  std::unique_ptr<Trace> trace;
+  TraceFn code = nullptr;
+  uint32_t headerDepth = 0;
+  std::vector<uint64_t> spill;
+};
+
+Parameters gParams;
+Stats gStats;
+bool gEnabled = false;
+std::unordered_map<const uint8_t*, Loop> gLoops;  // by loop header
+
+uint32_t stackBase(const Frame& f) { return uint32_t(f.method->numArgs) + f.method->numLocals; }
+
+std::string where(const Frame& f, const uint8_t* header) {
+  return methodName(f.method) + " @" + std::to_string(header - f.method->code);
+}
+
+void logTrace(const Frame& f, const uint8_t* header, Recorder& rec, const CompiledTrace& code) {
+  std::string bytecodes;
+  for (uint32_t pc : rec.recordedPcs()) bytecodes += describeBytecode(f.method, pc) + "\n";
+  std::fprintf(stderr,
+               "=== tier2 trace %s: %zu bytecodes, %zu IR instructions, %zu snapshots, %zu bytes\n"
+               "--- recorded bytecodes\n%s--- IR (folded, shared)\n%s--- native code\n%s\n",
+               where(f, header).c_str(), rec.recordedPcs().size(), rec.trace().size(),
+               rec.trace().snapshots().size(), code.codeBytes, bytecodes.c_str(), rec.trace().dump().c_str(),
+               code.disassembly.c_str());
+}
+
+bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp) {
+  gStats.traceEntries++;
+  uint32_t exit = loop.code(frame.slots, &frame, loop.spill.data());
+  const Snapshot& s = loop.trace->snapshots()[exit];
+  for (auto& [slot, ref] : s.slots) frame.slots[slot] = Value::fromRaw(loop.spill[ref]);
+  sp = frame.slots + stackBase(frame) + s.stackDepth;
+  ip = frame.method->code + s.pc;
+  gStats.exitsTaken++;
+  return true;
+}
+
+void penalize(Loop& loop, Frame& frame, const uint8_t* header, const std::string& reason) {
+  gStats.recordingsAborted++;
+  loop.hits = 0;
+  loop.needed *= 2;
+  if (++loop.aborts >= gParams.maxAborts) {
+    loop.blacklisted = true;
+    gStats.loopsBlacklisted++;
+  }
+  frame.method->invocationCount = 0;  // the interpreter stops asking for a while
+  if (U.options.jitLog)
+    std::fprintf(stderr, "--- tier2 abort %s: %s%s\n", where(frame, header).c_str(), reason.c_str(),
+                 loop.blacklisted ? " (blacklisted)" : "");
+}
+
+}  // namespace
+
+void configure(bool enabled) {
+  gEnabled = enabled;
+  if (U.options.tier2Threshold >= 0) gParams.threshold = uint32_t(U.options.tier2Threshold);
+}
+
+bool enabled() { return gEnabled; }
+uint32_t threshold() { return gParams.threshold; }
+
+bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
+  unwinding = false;
+  Loop& loop = gLoops[ip];
+  uint32_t depth = uint32_t(sp - frame.slots) - stackBase(frame);
+  if (loop.code) {
+    if (depth != loop.headerDepth) return false;
+    return runTrace(loop, frame, ip, sp);
+  }
+  if (loop.blacklisted) {
+    frame.method->invocationCount = 0;
+    return false;
+  }
+  if (loop.needed == 0) loop.needed = gParams.threshold;
+  if (++loop.hits < loop.needed) return false;
+
+  const uint8_t* header = ip;
+  Recorder rec(frame, header, sp);
+  Recorder::Outcome outcome = rec.run();
+  ip = rec.ip();
+  sp = rec.sp();
+  unwinding = rec.unwinding();
+  if (outcome == Recorder::Outcome::Aborted) {
+    penalize(loop, frame, header, rec.abortReason());
+    return true;
+  }
+  auto start = std::chrono::steady_clock::now();
+  CompiledTrace code = compileTrace(rec.trace(), "som-trace:" + where(frame, header), U.options.jitLog);
+  gStats.compileMicros += uint64_t(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
+  if (!code.entry) {
+    penalize(loop, frame, header, "the code cache is full");
+    loop.blacklisted = true;
+    return true;
+  }
+  if (U.options.jitLog) logTrace(frame, header, rec, code);
+  gStats.tracesCompiled++;
+  gStats.codeBytes += code.codeBytes;
+  loop.trace = std::make_unique<Trace>(std::move(rec.trace()));
+  loop.code = code.entry;
+  loop.headerDepth = rec.headerDepth();
+  loop.spill.assign(loop.trace->size(), 0);
+  return true;
+}
+
+const Stats& stats() { return gStats; }
+
+}  // namespace som::tier2

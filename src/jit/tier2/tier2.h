@@ -1,0 +1,38 @@
+// Tier 2: a tracing JIT for hot loops. The interpreter counts loop back edges; past
+// --tier2-threshold the next iteration is recorded (recorder.h) into trace IR (ir.h),
+// compiled (backend.h), and run from then on whenever the loop header is reached with
+// the same operand stack depth. A failing guard leaves the trace at a bytecode boundary
+// described by its snapshot: the frame slots are written back and the interpreter goes on.
+#pragma once
+
+#include <cstdint>
+
+#include "interp/frame.h"
+
+namespace som::tier2 {
+
+struct Stats {
+  uint64_t tracesCompiled = 0;
+  uint64_t recordingsAborted = 0;
+  uint64_t loopsBlacklisted = 0;
+  uint64_t traceEntries = 0;
+  uint64_t exitsTaken = 0;
+  uint64_t compileMicros = 0;
+  uint64_t codeBytes = 0;
+};
+
+// Configures tier 2 from U.options (threshold, log); `enabled` for --jit=tier2.
+void configure(bool enabled);
+bool enabled();
+uint32_t threshold();  // loop back edges before recording
+
+// At a back edge of a hot method: `ip` is the loop header, `sp` the operand stack. Runs
+// the loop's trace or records one, and answers true when it did either (ip and sp then
+// say where the interpreter continues; `unwinding` means the last bytecode executed was
+// a send that answered the unwind marker). Answers false when the interpreter should just
+// go on.
+bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding);
+
+const Stats& stats();
+
+}  // namespace som::tier2
