@@ -16,7 +16,8 @@ namespace som {
 
 
 [[noreturn]] static void missingPrimitive(Method* m);
-static Value activate(Method* m, Value* args, Frame* caller, Context* outer, Block* closure);
+static Value activate(Method* m, Value* args, Frame* caller, Context* outer, Block* closure,
+                      const ResumePoint* at = nullptr);
 
 Array* copyLiteralArray(Array* literal) {
   Array* a = newArray(literal->length);
@@ -156,7 +157,12 @@ Value* unknownGlobalSlow(Frame* f, Value* sp, const uint8_t* ip, Symbol* name) {
 }
 
 // One native activation per SOM activation: sets up the frame, then dispatches.
-static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Block* closure) {
+Value resume(const ResumePoint& at, Frame* caller) {
+  return activate(at.method, at.slots, caller, nullptr, nullptr, &at);
+}
+
+static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Block* closure,
+                      const ResumePoint* at) {
   Method* m = m_;
   Frame frame;
   frame.caller = caller;
@@ -172,11 +178,13 @@ static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Bl
                static_cast<char*>(__builtin_frame_address(0)) < U.nativeStackLimit))
     stackOverflow(&frame);
   if (end > U.stackHighWater) U.stackHighWater = end;
-  for (Value* p = locals; p < sp; p++) *p = U.nil;
-  if (m->flags & kOwnsContext) openContext(frame);
+  if (LIKELY(at == nullptr)) {
+    for (Value* p = locals; p < sp; p++) *p = U.nil;
+    if (m->flags & kOwnsContext) openContext(frame);
+  }
   U.depth++;
   U.currentFrame = &frame;
-  if (m->tier1Code || (++m->invocationCount >= U.tier1Threshold && tier1::compile(m))) {
+  if (at == nullptr && (m->tier1Code || (++m->invocationCount >= U.tier1Threshold && tier1::compile(m)))) {
     Value r = tier1::enter(frame, sp, nullptr);
     leave(frame);
     return r;
@@ -205,6 +213,21 @@ static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Bl
 #define CHECK_UNWIND() \
   if (UNLIKELY(m.sp[-1].isNull())) goto unwind
 
+  if (UNLIKELY(at != nullptr)) goto resumeAt;
+  DISPATCH();
+
+resumeAt:
+  // (A tier-2 exit.) Continue at `at`, completing the send it is in the middle of first.
+  m.ip = at->ip;
+  m.sp = at->sp;
+  if (at->unwinding) goto unwind;
+  if (at->inner) {
+    Value r = resume(*at->inner, &frame);
+    m.sp = at->inner->slots + 1;
+    m.sp[-1] = r;
+    m.ip += kBytecodes[*m.ip].length;
+    CHECK_UNWIND();
+  }
   DISPATCH();
 
 L_PUSH_SLOT: op::PUSH_SLOT(m, U8(1)); NEXT(2);

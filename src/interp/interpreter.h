@@ -16,6 +16,22 @@ Value invoke(Method* m, Value* args, Frame* caller);
 // Evaluates a block; args[0] is the block itself, args[1..] its arguments.
 Value invokeBlock(Block* b, Value* args, Frame* caller);
 
+// An activation to continue in the middle (a tier-2 exit from an inlined call): its
+// method (no context of its own, not a block), its slots (already on the VM stack), the
+// bytecode to continue at and the operand stack top. When `inner` is set, ip is a send
+// whose callee is `inner`: that activation is resumed first, and its result completes
+// the send. `unwinding`: the bytecode before ip was a send that answered the unwind
+// marker (on top of the stack), and the activation takes part in the unwinding at once.
+struct ResumePoint {
+  Method* method;
+  Value* slots;
+  const uint8_t* ip;
+  Value* sp;
+  const ResumePoint* inner;
+  bool unwinding = false;
+};
+// Resumes `at` as a callee of `caller`; answers like invoke().
+Value resume(const ResumePoint& at, Frame* caller);
 // A full send (global lookup, doesNotUnderstand:arguments: when not understood).
 Value send(Symbol* selector, Value* args, Frame* caller);
 // The same from native code: places receiver and arguments at `stackTop` first.

@@ -125,7 +125,8 @@ std::string Trace::dump() const {
     else if (i.imm) appendf(out, " #%lld", static_cast<long long>(i.imm));
     if (i.snapshot >= 0) {
       const Snapshot& s = snapshots_[size_t(i.snapshot)];
-      appendf(out, "   [snap %d: pc %u, depth %u,", i.snapshot, s.pc, s.stackDepth);
+      appendf(out, "   [snap %d:", i.snapshot);
+      for (const SnapFrame& f : s.frames) appendf(out, " pc %u depth %u base %u;", f.pc, f.depth, f.base);
       for (auto& [slot, ref] : s.slots) appendf(out, " %u=%04u", slot, ref);
       out += "]";
     }

@@ -10,6 +10,10 @@
 #include <unordered_map>
 #include <vector>
 
+namespace som {
+struct Method;
+}
+
 namespace som::tier2 {
 
 enum class IrOp : uint8_t {
@@ -37,12 +41,22 @@ struct IrIns {
   int32_t snapshot = -1;  // guards: where the interpreter resumes
 };
 
-// The frame state at a bytecode boundary: the bytecode to resume at, the operand stack
-// depth there, and the frame slots (arguments, locals, stack) whose values differ from
-// the slots' contents at the start of the iteration.
-struct Snapshot {
+// One activation in a snapshot: the traced one (first), or one inlined into it. Its
+// slots start at `base` words from the traced activation's slots (the VM stack is one
+// array); `pc` is where it continues (for all but the last: the send it is in the middle
+// of), `depth` its operand stack depth there.
+struct SnapFrame {
+  Method* method;
+  uint32_t base;
   uint32_t pc;
-  uint32_t stackDepth;
+  uint32_t depth;
+};
+
+// The state at a bytecode boundary: the activations, and the stack words (slots,
+// counted from the traced activation's slot 0) whose values differ from memory at the
+// start of the iteration.
+struct Snapshot {
+  std::vector<SnapFrame> frames;
   std::vector<std::pair<uint32_t, IrRef>> slots;
 };
 

@@ -4,7 +4,9 @@
 
 #include "interp/bytecodes.h"
 #include "interp/interp_mode.h"
+#include "interp/trivial.h"
 #include "jit/tier2/record_mode.h"
+#include "vm/classes.h"
 
 // Object layouts use single inheritance from Object; their field offsets are read here.
 #pragma GCC diagnostic ignored "-Winvalid-offsetof"
@@ -13,17 +15,21 @@ namespace som::tier2 {
 
 namespace {
 constexpr uint32_t kMaxTraceBytecodes = 2000;
+constexpr size_t kMaxInlineDepth = 8;
+}  // namespace
+
+Recorder::Recorder(Frame& frame, const uint8_t* header, Value* sp) : header_(header), ip_(header), sp_(sp) {
+  levels_.push_back({&frame, 0, nullptr});
+  cover(frame.method->frameSize());
+  headerDepth_ = depth(cur());
 }
 
-Recorder::Recorder(Frame& frame, const uint8_t* header, Value* sp)
-    : frame_(frame), header_(header), ip_(header), sp_(sp) {
-  Method* m = frame.method;
-  refs_.assign(m->frameSize(), kNoRef);
-  written_.assign(m->frameSize(), false);
-  headerDepth_ = depth();
+void Recorder::cover(uint32_t words) {
+  if (refs_.size() < words) {
+    refs_.resize(words, kNoRef);
+    written_.resize(words, false);
+  }
 }
-
-uint32_t Recorder::stackBase() const { return uint32_t(frame_.method->numArgs) + frame_.method->numLocals; }
 
 IrRef Recorder::slotRef(uint32_t i) {
   if (refs_[i] == kNoRef) refs_[i] = trace_.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, i);
@@ -31,38 +37,62 @@ IrRef Recorder::slotRef(uint32_t i) {
 }
 
 void Recorder::setSlot(uint32_t i, Value v, IrRef ref) {
-  frame_.slots[i] = v;
+  outerSlots()[i] = v;
   refs_[i] = ref;
   written_[i] = true;
 }
 
 IrRef Recorder::contextRef(unsigned level) {
-  IrRef c = trace_.emit(IrOp::LOAD, frameRef(), kNoRef, kNoRef, offsetof(Frame, context));
+  IrRef frame = levels_.size() == 1 ? trace_.emit(IrOp::FRAME) : kNoRef;
+  IrRef c = trace_.emit(IrOp::LOAD, frame, kNoRef, kNoRef, offsetof(Frame, context));
   while (level--) c = trace_.emit(IrOp::LOAD, c, kNoRef, kNoRef, offsetof(Context, outer));
   return c;
 }
 
-// The frame state at the start of the current bytecode: where the interpreter resumes
-// when a guard of this bytecode fails. (Handlers change nothing before their last guard.)
+// The state at the start of the current bytecode: where execution resumes when a guard
+// of this bytecode fails. (Handlers change nothing before their last guard.)
 int32_t Recorder::snapshot() {
   if (snapshot_ >= 0) return snapshot_;
-  Snapshot s{uint32_t(ip_ - frame_.method->code), depth(), {}};
-  uint32_t live = stackBase() + depth();
+  Snapshot s;
+  for (size_t k = 0; k < levels_.size(); k++) {
+    const Level& l = levels_[k];
+    Method* m = l.frame->method;
+    if (k + 1 < levels_.size()) {
+      const Level& callee = levels_[k + 1];
+      uint32_t depthAtSend = callee.base + callee.frame->method->numArgs - l.base - stackBase(l);
+      s.frames.push_back({m, l.base, uint32_t(callee.sendIp - m->code), depthAtSend});
+    } else {
+      s.frames.push_back({m, l.base, uint32_t(ip_ - m->code), depth(l)});
+    }
+  }
+  uint32_t live = uint32_t(sp_ - outerSlots());
   for (uint32_t i = 0; i < live; i++)
     if (written_[i]) s.slots.push_back({i, refs_[i]});
   snapshot_ = trace_.addSnapshot(std::move(s));
   return snapshot_;
 }
 
+// The receiver's class, as the send's lookup will see it: its tag, and for heap objects
+// the class word.
+void Recorder::guardClass(Value receiver, IrRef ref) {
+  IrRef tag = trace_.emit(IrOp::BAND, ref, trace_.konst(kTagMask));
+  trace_.emit(IrOp::GUARDT, trace_.emit(IrOp::EQ, tag, trace_.konst(receiver.tag())), kNoRef, kNoRef, 0, snapshot());
+  if (!receiver.isObject()) return;
+  IrRef cls = trace_.emit(IrOp::LOAD, ref, kNoRef, kNoRef, offsetof(Object, cls));
+  trace_.emit(IrOp::GUARDT,
+              trace_.emit(IrOp::EQ, cls, trace_.konst(reinterpret_cast<uint64_t>(receiver.asObject()->cls))),
+              kNoRef, kNoRef, 0, snapshot());
+}
+
 // --- the Record mode's stack, sends and guards -----------------------------------------
 
 RecordMode::V RecordMode::peek(int n) {
-  uint32_t i = uint32_t(r.sp_ - r.frame_.slots) - 1 - uint32_t(n);
-  return {r.frame_.slots[i], r.slotRef(i)};
+  uint32_t i = uint32_t(r.sp_ - r.outerSlots()) - 1 - uint32_t(n);
+  return {r.outerSlots()[i], r.slotRef(i)};
 }
 void RecordMode::drop(int n) { r.sp_ -= n; }
 void RecordMode::push(V v) {
-  uint32_t i = uint32_t(r.sp_ - r.frame_.slots);
+  uint32_t i = uint32_t(r.sp_ - r.outerSlots());
   r.setSlot(i, v.v, v.ref);
   r.sp_++;
 }
@@ -78,7 +108,8 @@ bool RecordMode::guard(const Cond& c) {
 // The full send, made as the interpreter makes it; the trace cannot contain it yet, so
 // recording ends after this bytecode.
 void RecordMode::send(unsigned lit, unsigned ic) {
-  Interp local{{}, &r.frame_, r.sp_, r.ip_, r.frame_.slots, r.frame_.method->literals};
+  Frame* f = r.cur().frame;
+  Interp local{{}, f, r.sp_, r.ip_, f->slots, f->method->literals};
   local.send(lit, ic);
   r.sp_ = local.sp;
   r.sendAborted_ = true;
@@ -91,24 +122,50 @@ Recorder::Outcome Recorder::run() {
   for (uint32_t steps = 0;; steps++) {
     if (steps >= kMaxTraceBytecodes) {
       abortReason_ = "trace too long";
-      return Outcome::Aborted;
+      break;
     }
     snapshot_ = -1;
-    pcs_.push_back(uint32_t(ip_ - frame_.method->code));
-    switch (record()) {
-      case Step::Next:
-        if (sendAborted_) {
-          abortReason_ = "a send that has no fast path (" + std::string(kBytecodes[*(ip_ - 5)].name) + ")";
-          return Outcome::Aborted;
-        }
-        break;
-      case Step::Closed:
-        return Outcome::Closed;
-      case Step::Abort:
-        pcs_.pop_back();
-        return Outcome::Aborted;
+    pcs_.push_back({method(), uint32_t(ip_ - method()->code)});
+    Step step = record();
+    if (step == Step::Closed) return Outcome::Closed;
+    if (step == Step::Abort) {
+      pcs_.pop_back();
+      break;
+    }
+    if (sendAborted_) {
+      abortReason_ = "a send that has no fast path (" + std::string(kBytecodes[*(ip_ - 5)].name) + ")";
+      break;
     }
   }
+  leaveInlinedLevels();
+  return Outcome::Aborted;
+}
+
+// Recording stopped inside inlined calls: their activations go on for real (resumed where
+// the recorder stopped), and their result completes the traced activation's send.
+void Recorder::leaveInlinedLevels() {
+  if (levels_.size() == 1) return;
+  std::vector<ResumePoint> points(levels_.size() - 1);
+  for (size_t k = 1; k < levels_.size(); k++) {
+    const Level& l = levels_[k];
+    Method* m = l.frame->method;
+    if (k + 1 < levels_.size()) {
+      const Level& callee = levels_[k + 1];
+      points[k - 1] = {m, l.frame->slots, callee.sendIp, outerSlots() + callee.base + callee.frame->method->numArgs,
+                       &points[k]};
+    } else {
+      points[k - 1] = {m, l.frame->slots, ip_, sp_, nullptr, unwinding_};
+    }
+  }
+  Frame* outer = levels_.front().frame;
+  const uint8_t* send = levels_[1].sendIp;
+  outer->ip = send;
+  levels_.resize(1);
+  Value result = resume(points[0], outer);
+  sp_ = points[0].slots + 1;
+  sp_[-1] = result;
+  ip_ = send + kBytecodes[*send].length;
+  unwinding_ = result.isNull();
 }
 
 // One bytecode: executed on the frame and recorded. Abort answers leave it unexecuted.
@@ -116,40 +173,38 @@ Recorder::Step Recorder::record() {
   const uint8_t* p = ip_;
   Bc bc = Bc(*p);
   const BcInfo& info = kBytecodes[bc];
-  Value* slots = frame_.slots;
-  Method* m = frame_.method;
+  Level& level = cur();
+  Value* slots = level.frame->slots;
+  uint32_t base = level.base;
+  Method* m = level.frame->method;
   RecordMode mode{*this, trace_};
   auto pushConst = [&](Value v) { mode.push({v, trace_.konst(v.raw())}); };
   uint32_t next = info.length;
   switch (bc) {
-    case BC_PUSH_SLOT: mode.push({slots[p[1]], slotRef(p[1])}); break;
-    case BC_PUSH_SELF: mode.push({slots[0], slotRef(0)}); break;
-    case BC_PUSH_FIELD: {
-      Value self = slots[0];
-      mode.push(mode.load({self, slotRef(0)}, int32_t(8 * p[1])));
-      break;
-    }
+    case BC_PUSH_SLOT: mode.push({slots[p[1]], slotRef(base + p[1])}); break;
+    case BC_PUSH_SELF: mode.push({slots[0], slotRef(base)}); break;
+    case BC_PUSH_FIELD: mode.push(mode.load({slots[0], slotRef(base)}, int32_t(8 * p[1]))); break;
     case BC_POP_FIELD: {
       RecordMode::V v = mode.peek(0);
       mode.drop(1);
       slots[0].asObject()->fieldWords()[p[1]] = v.v;
-      trace_.emit(IrOp::STORE, slotRef(0), v.ref, kNoRef, 8 * p[1]);
+      trace_.emit(IrOp::STORE, slotRef(base), v.ref, kNoRef, 8 * p[1]);
       break;
     }
-    case BC_PUSH_CTX: {
-      Context* c = frame_.context;
-      for (unsigned l = p[2]; l; l--) c = c->outer;
-      mode.push({c->vars[p[1]],
-                 trace_.emit(IrOp::LOAD, contextRef(p[2]), kNoRef, kNoRef, offsetof(Context, vars) + 8 * p[1])});
-      break;
-    }
+    case BC_PUSH_CTX:
     case BC_POP_CTX: {
-      RecordMode::V v = mode.peek(0);
-      mode.drop(1);
-      Context* c = frame_.context;
+      if (levels_.size() > 1) return abort("a context in an inlined method");
+      Context* c = level.frame->context;
       for (unsigned l = p[2]; l; l--) c = c->outer;
-      c->vars[p[1]] = v.v;
-      trace_.emit(IrOp::STORE, contextRef(p[2]), v.ref, kNoRef, offsetof(Context, vars) + 8 * p[1]);
+      int32_t offset = int32_t(offsetof(Context, vars) + 8 * p[1]);
+      if (bc == BC_PUSH_CTX) {
+        mode.push({c->vars[p[1]], trace_.emit(IrOp::LOAD, contextRef(p[2]), kNoRef, kNoRef, offset)});
+      } else {
+        RecordMode::V v = mode.peek(0);
+        mode.drop(1);
+        c->vars[p[1]] = v.v;
+        trace_.emit(IrOp::STORE, contextRef(p[2]), v.ref, kNoRef, offset);
+      }
       break;
     }
     case BC_PUSH_CONST: pushConst(m->literals[readU16(p + 1)]); break;
@@ -172,7 +227,7 @@ Recorder::Step Recorder::record() {
     case BC_POP_SLOT: {
       RecordMode::V v = mode.peek(0);
       mode.drop(1);
-      setSlot(p[1], v.v, v.ref);
+      setSlot(base + p[1], v.v, v.ref);
       break;
     }
     case BC_ADD: op::ADD(mode, readU16(p + 1), readU16(p + 3)); break;
@@ -204,25 +259,88 @@ Recorder::Step Recorder::record() {
     }
     case BC_JUMP_BACK: {
       const uint8_t* target = p + 3 - readU16(p + 1);
+      if (levels_.size() > 1) return abort("a loop in an inlined method");
       if (target != header_) return abort("an inner loop");
-      if (depth() != headerDepth_) return abort("the stack depth changed around the loop");
+      if (depth(level) != headerDepth_) return abort("the stack depth changed around the loop");
       // The iteration's end: the values the next iteration starts from go to the frame.
-      for (uint32_t i = 0; i < stackBase() + depth(); i++)
+      for (uint32_t i = 0; i < stackBase(level) + depth(level); i++)
         if (written_[i]) trace_.emit(IrOp::SSTORE, refs_[i], kNoRef, kNoRef, i);
       trace_.emit(IrOp::LOOP);
       ip_ = target;
       return Step::Closed;
     }
-    case BC_SEND:
-    case BC_SUPER_SEND: return abort("a send (inlining comes later)");
+    case BC_SEND: return recordSend(p);
+    case BC_RETURN_LOCAL:
+    case BC_RETURN_SELF: return recordReturn(bc == BC_RETURN_SELF);
+    case BC_SUPER_SEND: return abort("a super send");
     case BC_PUSH_BLOCK: return abort("a block allocation");
     case BC_PUSH_ARRAY_LIT: return abort("a literal array");
-    case BC_RETURN_LOCAL:
-    case BC_RETURN_SELF:
-    case BC_RETURN_NONLOCAL: return abort("a return");
+    case BC_RETURN_NONLOCAL: return abort("a non-local return");
     default: return abort(std::string("bytecode ") + info.name);
   }
   ip_ = p + next;
+  return Step::Next;
+}
+
+// A send: guarded on the receiver's class and inlined. Trivial methods become their
+// load or store; methods with bytecode get a level of their own, run concretely in a
+// real frame above the caller's stack, exactly where an activation would be.
+Recorder::Step Recorder::recordSend(const uint8_t* p) {
+  Method* m = method();
+  Symbol* selector = asString(m->literals[readU16(p + 1)]);
+  uint32_t argc = selector->numArgs;
+  RecordMode mode{*this, trace_};
+  RecordMode::V receiver = mode.peek(int(argc));
+  Method* target = lookup(classOf(receiver.v), selector);
+  if (!target) return abort("doesNotUnderstand:");
+  if (target->native && !target->trivialKind) return abort("a primitive (" + std::string(selector->view()) + ")");
+  guardClass(receiver.v, receiver.ref);
+  Value* args = sp_ - argc - 1;
+  if (target->trivialKind) {
+    RecordMode::V result = receiver;
+    Value answer = answerTrivial(target, args);  // (performs a setter's store)
+    switch (target->trivialKind) {
+      case kGetter: result = {answer, trace_.emit(IrOp::LOAD, receiver.ref, kNoRef, kNoRef, 8 * target->trivialOperand)}; break;
+      case kSetter: trace_.emit(IrOp::STORE, receiver.ref, mode.peek(0).ref, kNoRef, 8 * target->trivialOperand); break;
+      case kReturnsSelf: break;
+      default: result = {answer, trace_.konst(answer.raw())}; break;
+    }
+    mode.drop(int(argc + 1));
+    mode.push(result);
+    ip_ = p + kBytecodes[*p].length;
+    return Step::Next;
+  }
+  if (target->flags & kOwnsContext) return abort("a method with a context");
+  if (levels_.size() >= kMaxInlineDepth) return abort("inlining too deep");
+  for (const Level& l : levels_)
+    if (l.frame->method == target) return abort("recursion");
+  Value* end = args + target->frameSize();
+  if (end >= U.stackLimit) return abort("the VM stack is nearly full");
+  if (end > U.stackHighWater) U.stackHighWater = end;
+  auto frame = std::make_unique<Frame>(Frame{cur().frame, target, args, target->code, nullptr, nullptr});
+  cur().frame->ip = p;
+  levels_.push_back({frame.get(), uint32_t(args - outerSlots()), p});
+  frames_.push_back(std::move(frame));
+  cover(levels_.back().base + target->frameSize());
+  uint32_t base = levels_.back().base;
+  for (uint32_t i = target->numArgs; i < uint32_t(target->numArgs) + target->numLocals; i++)
+    setSlot(base + i, U.nil, trace_.konst(U.nil.raw()));
+  sp_ = args + target->numArgs + target->numLocals;
+  ip_ = target->code;
+  return Step::Next;
+}
+
+// The end of an inlined activation: its result replaces the receiver and arguments on
+// the caller's stack, and the caller goes on after the send.
+Recorder::Step Recorder::recordReturn(bool self) {
+  if (levels_.size() == 1) return abort("a return");
+  RecordMode mode{*this, trace_};
+  Level done = cur();
+  RecordMode::V result = self ? RecordMode::V{outerSlots()[done.base], slotRef(done.base)} : mode.peek(0);
+  levels_.pop_back();
+  sp_ = outerSlots() + done.base;
+  mode.push(result);
+  ip_ = done.sendIp + kBytecodes[*done.sendIp].length;
   return Step::Next;
 }
 

@@ -5,6 +5,7 @@
 // header closes the trace; anything the trace cannot express yet aborts recording.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,8 @@ class Recorder {
 
   enum class Outcome { Closed, Aborted };
   // Records until the loop closes or recording aborts. Afterwards ip()/sp() say where the
-  // interpreter continues (the header when closed); `unwinding` is set when the last
-  // executed bytecode was a send that answered the unwind marker.
+  // traced activation continues (the header when closed); `unwinding` is set when the
+  // last executed bytecode was a send that answered the unwind marker.
   Outcome run();
 
   const uint8_t* ip() const { return ip_; }
@@ -31,38 +32,55 @@ class Recorder {
   const std::string& abortReason() const { return abortReason_; }
   Trace& trace() { return trace_; }
   uint32_t headerDepth() const { return headerDepth_; }
-  const std::vector<uint32_t>& recordedPcs() const { return pcs_; }
+  uint32_t maxExtent() const { return uint32_t(refs_.size()); }  // stack words the exits may write
+  const std::vector<std::pair<Method*, uint32_t>>& recordedPcs() const { return pcs_; }
 
  private:
   friend struct RecordMode;
   enum class Step { Next, Closed, Abort };
+  // An activation being recorded: the traced one, or a callee inlined into the trace.
+  // Callees run concretely in real (recorder-owned) frames on the VM stack.
+  struct Level {
+    Frame* frame;
+    uint32_t base;           // its slot 0, in words from the traced activation's slot 0
+    const uint8_t* sendIp;   // in the caller: the send that made it (inlined levels)
+  };
+
   Step record();
+  void leaveInlinedLevels();
+  Step recordSend(const uint8_t* p);
+  Step recordReturn(bool self);
   Step abort(std::string reason) {
     abortReason_ = std::move(reason);
     return Step::Abort;
   }
 
-  uint32_t stackBase() const;
-  uint32_t depth() const { return uint32_t(sp_ - frame_.slots) - stackBase(); }
-  IrRef slotRef(uint32_t i);
+  Level& cur() { return levels_.back(); }
+  Method* method() { return cur().frame->method; }
+  uint32_t stackBase(const Level& l) const { return uint32_t(l.frame->method->numArgs) + l.frame->method->numLocals; }
+  uint32_t depth(const Level& l) const { return uint32_t(sp_ - outerSlots()) - l.base - stackBase(l); }
+  Value* outerSlots() const { return levels_.front().frame->slots; }
+  void cover(uint32_t words);
+  IrRef slotRef(uint32_t i);  // by index from the traced activation's slot 0
   void setSlot(uint32_t i, Value v, IrRef ref);
-  IrRef frameRef() { return trace_.emit(IrOp::FRAME); }
   IrRef contextRef(unsigned level);
+  void guardClass(Value receiver, IrRef ref);
   int32_t snapshot();
 
-  Frame& frame_;
   const uint8_t* header_;
   const uint8_t* ip_;
   Value* sp_;
   uint32_t headerDepth_;
+  std::vector<Level> levels_;
+  std::vector<std::unique_ptr<Frame>> frames_;  // of inlined levels
   Trace trace_;
-  std::vector<IrRef> refs_;     // per frame slot: its current value, or kNoRef (memory)
-  std::vector<bool> written_;   // slots whose value differs from memory at iteration start
+  std::vector<IrRef> refs_;     // per stack word: its current value, or kNoRef (memory)
+  std::vector<bool> written_;   // words whose value differs from memory at iteration start
   int32_t snapshot_ = -1;       // of the current bytecode, made on its first guard
   bool unwinding_ = false;
   bool sendAborted_ = false;
   std::string abortReason_;
-  std::vector<uint32_t> pcs_;   // the recorded bytecodes, for --jit-log
+  std::vector<std::pair<Method*, uint32_t>> pcs_;  // the recorded bytecodes, for --jit-log
 };
 
 }  // namespace som::tier2

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "compiler/disassembler.h"
+#include "interp/bytecodes.h"
+#include "interp/interpreter.h"
 #include "jit/tier2/backend.h"
 #include "jit/tier2/recorder.h"
 #include "vm/universe.h"
@@ -28,6 +30,7 @@ struct Loop {
   std::unique_ptr<Trace> trace;
   TraceFn code = nullptr;
   uint32_t headerDepth = 0;
+  uint32_t extent = 0;  // VM stack words (from the frame's slots) that exits may write
   std::vector<uint64_t> spill;
 };
 
@@ -44,7 +47,8 @@ std::string where(const Frame& f, const uint8_t* header) {
 
 void logTrace(const Frame& f, const uint8_t* header, Recorder& rec, const CompiledTrace& code) {
   std::string bytecodes;
-  for (uint32_t pc : rec.recordedPcs()) bytecodes += describeBytecode(f.method, pc) + "\n";
+  for (auto& [method, pc] : rec.recordedPcs())
+    bytecodes += (method == f.method ? "" : "  " + methodName(method) + ":") + describeBytecode(method, pc) + "\n";
   std::fprintf(stderr,
                "=== tier2 trace %s: %zu bytecodes, %zu IR instructions, %zu snapshots, %zu bytes\n"
                "--- recorded bytecodes\n%s--- IR (folded, shared)\n%s--- native code\n%s\n",
@@ -53,14 +57,37 @@ void logTrace(const Frame& f, const uint8_t* header, Recorder& rec, const Compil
                code.disassembly.c_str());
 }
 
-bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp) {
+// Runs the trace; at its exit, writes the snapshot's stack words back and continues where
+// it says: in the traced activation, or (when the exit is inside inlined calls) in
+// activations resumed for them, whose result then completes the traced activation's send.
+bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   gStats.traceEntries++;
   uint32_t exit = loop.code(frame.slots, &frame, loop.spill.data());
+  gStats.exitsTaken++;
   const Snapshot& s = loop.trace->snapshots()[exit];
   for (auto& [slot, ref] : s.slots) frame.slots[slot] = Value::fromRaw(loop.spill[ref]);
-  sp = frame.slots + stackBase(frame) + s.stackDepth;
-  ip = frame.method->code + s.pc;
-  gStats.exitsTaken++;
+  const SnapFrame& outer = s.frames[0];
+  if (s.frames.size() == 1) {
+    sp = frame.slots + stackBase(frame) + outer.depth;
+    ip = frame.method->code + outer.pc;
+    return true;
+  }
+  std::vector<ResumePoint> points(s.frames.size() - 1);
+  for (size_t k = 1; k < s.frames.size(); k++) {
+    const SnapFrame& f = s.frames[k];
+    Value* slots = frame.slots + f.base;
+    points[k - 1] = {f.method, slots, f.method->code + f.pc,
+                     slots + f.method->numArgs + f.method->numLocals + f.depth,
+                     k + 1 < s.frames.size() ? &points[k] : nullptr};
+  }
+  Value* end = points.back().sp;
+  if (end > U.stackHighWater) U.stackHighWater = end;
+  frame.ip = frame.method->code + outer.pc;
+  Value result = resume(points[0], &frame);
+  sp = points[0].slots + 1;
+  sp[-1] = result;
+  ip = frame.method->code + outer.pc + kBytecodes[frame.method->code[outer.pc]].length;
+  unwinding = result.isNull();
   return true;
 }
 
@@ -93,8 +120,8 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   Loop& loop = gLoops[ip];
   uint32_t depth = uint32_t(sp - frame.slots) - stackBase(frame);
   if (loop.code) {
-    if (depth != loop.headerDepth) return false;
-    return runTrace(loop, frame, ip, sp);
+    if (depth != loop.headerDepth || frame.slots + loop.extent >= U.stackLimit) return false;
+    return runTrace(loop, frame, ip, sp, unwinding);
   }
   if (loop.blacklisted) {
     frame.method->invocationCount = 0;
@@ -128,6 +155,7 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   loop.trace = std::make_unique<Trace>(std::move(rec.trace()));
   loop.code = code.entry;
   loop.headerDepth = rec.headerDepth();
+  loop.extent = rec.maxExtent();
   loop.spill.assign(loop.trace->size(), 0);
   return true;
 }
