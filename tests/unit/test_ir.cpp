@@ -1,0 +1,112 @@
+// The tier-2 IR's emit-time optimizations, as IR before and after: constant folding,
+// algebraic simplification, common-subexpression sharing and guard elimination.
+#include <gtest/gtest.h>
+
+#include "jit/tier2/ir.h"
+
+using namespace som::tier2;
+
+namespace {
+
+// The ops of a trace, one name per instruction, for compact before/after comparisons.
+std::string ops(const Trace& t) {
+  std::string out;
+  for (const IrIns& i : t.instructions()) {
+    if (!out.empty()) out += ' ';
+    out += kIrOps[uint8_t(i.op)].name;
+  }
+  return out;
+}
+
+TEST(TraceIr, ConstantsFold) {
+  Trace t;
+  IrRef sum = t.emit(IrOp::ADD, t.konst(40), t.konst(2));
+  ASSERT_TRUE(t.isConstant(sum));
+  EXPECT_EQ(t.constant(sum), 42u);
+  EXPECT_EQ(t.constant(t.emit(IrOp::BAND, t.konst(0x1F), t.konst(7))), 7u);
+  EXPECT_EQ(t.constant(t.emit(IrOp::SAR, t.konst(uint64_t(-16)), kNoRef, kNoRef, 3)), uint64_t(-2));
+  EXPECT_EQ(t.constant(t.emit(IrOp::LT, t.konst(uint64_t(-1)), t.konst(1))), 1u);   // signed
+  EXPECT_EQ(t.constant(t.emit(IrOp::ULT, t.konst(uint64_t(-1)), t.konst(1))), 0u);  // unsigned
+  // Only constants are left: KWORD 40, 2, 42, 0x1F, 7, -16, -2, -1, 1, 0.
+  EXPECT_EQ(ops(t).find("ADD"), std::string::npos);
+  EXPECT_EQ(ops(t).find("BAND"), std::string::npos);
+}
+
+TEST(TraceIr, ConstantsAreShared) {
+  Trace t;
+  EXPECT_EQ(t.konst(7), t.konst(7));
+  EXPECT_NE(t.konst(7), t.konst(8));
+  EXPECT_EQ(ops(t), "KWORD KWORD");
+}
+
+TEST(TraceIr, AlgebraicIdentities) {
+  Trace t;
+  IrRef x = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 1);
+  EXPECT_EQ(t.emit(IrOp::ADD, x, t.konst(0)), x);
+  EXPECT_EQ(t.emit(IrOp::SUB, x, t.konst(0)), x);
+  EXPECT_EQ(t.emit(IrOp::BOR, x, t.konst(0)), x);
+  EXPECT_EQ(t.emit(IrOp::BAND, x, x), x);
+  EXPECT_EQ(t.constant(t.emit(IrOp::SUB, x, x)), 0u);
+  EXPECT_EQ(t.constant(t.emit(IrOp::EQ, x, x)), 1u);
+  EXPECT_EQ(t.constant(t.emit(IrOp::LT, x, x)), 0u);
+  IrRef c = t.emit(IrOp::EQ, x, t.konst(9));
+  EXPECT_EQ(t.emit(IrOp::SELECT, t.konst(1), x, c), x);
+  EXPECT_EQ(t.emit(IrOp::SELECT, c, x, x), x);
+  EXPECT_EQ(ops(t), "SLOAD KWORD KWORD KWORD EQ");  // the constants 0, 1 and 9, then x = 9
+}
+
+// A tag test repeated by the next bytecode is the same instruction, and so is its guard.
+TEST(TraceIr, PureInstructionsAndEstablishedGuardsAreShared) {
+  Trace t;
+  int32_t snap = t.addSnapshot({});
+  IrRef x = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 2);
+  auto tagTest = [&] {
+    IrRef tag = t.emit(IrOp::BAND, x, t.konst(7));
+    IrRef one = t.konst(1);
+    return t.emit(IrOp::EQ, tag, one);
+  };
+  IrRef first = tagTest();
+  t.emit(IrOp::GUARDT, first, kNoRef, kNoRef, 0, snap);
+  IrRef again = tagTest();
+  EXPECT_EQ(first, again);
+  EXPECT_EQ(t.emit(IrOp::GUARDT, again, kNoRef, kNoRef, 0, snap), kNoRef);
+  EXPECT_EQ(ops(t), "SLOAD KWORD BAND KWORD EQ GUARDT");
+}
+
+TEST(TraceIr, GuardsOnConstantsDisappear) {
+  Trace t;
+  int32_t snap = t.addSnapshot({});
+  EXPECT_EQ(t.emit(IrOp::GUARDT, t.konst(1), kNoRef, kNoRef, 0, snap), kNoRef);
+  EXPECT_EQ(t.emit(IrOp::GUARDF, t.konst(0), kNoRef, kNoRef, 0, snap), kNoRef);
+  EXPECT_EQ(ops(t), "KWORD KWORD");
+}
+
+// Memory reads, stores and overflow-checked arithmetic are never shared: each one
+// depends on what happened before it.
+TEST(TraceIr, LoadsStoresAndCheckedArithmeticStayInOrder) {
+  Trace t;
+  int32_t snap = t.addSnapshot({});
+  IrRef self = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 0);
+  IrRef a = t.emit(IrOp::LOAD, self, kNoRef, kNoRef, 16);
+  t.emit(IrOp::STORE, self, t.konst(9), kNoRef, 16);
+  IrRef b = t.emit(IrOp::LOAD, self, kNoRef, kNoRef, 16);
+  EXPECT_NE(a, b);
+  IrRef s1 = t.emit(IrOp::ADDOV, a, b, kNoRef, 0, snap);
+  IrRef s2 = t.emit(IrOp::ADDOV, a, b, kNoRef, 0, snap);
+  EXPECT_NE(s1, s2);
+  EXPECT_EQ(ops(t), "SLOAD LOAD KWORD STORE LOAD ADDOV ADDOV");
+}
+
+TEST(TraceIr, DumpShowsOperandsAndSnapshots) {
+  Trace t;
+  int32_t snap = t.addSnapshot({{{nullptr, 0, 11, 2}}, {{13, 0}}});
+  IrRef x = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 2);
+  t.emit(IrOp::GUARDT, t.emit(IrOp::LT, x, t.konst(0x321)), kNoRef, kNoRef, 0, snap);
+  std::string dump = t.dump();
+  EXPECT_NE(dump.find("0000 SLOAD   #2"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("LT      0000 0001"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("pc 11 depth 2"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("13=0000"), std::string::npos) << dump;
+}
+
+}  // namespace
