@@ -1,18 +1,23 @@
 // Tier-2 code generation: x86-64 for a recorded trace, through the shared backend
 // (jit/backend: code cache, perf map, disassembly, the Double encoding).
 //
-// This first backend keeps every IR value in its own word of a spill area (one per
-// instruction) and computes each instruction in scratch registers; a register allocator
-// over the trace is the next step. The trace calls nothing and allocates nothing, so no
-// collection can run while it does: values in the spill area need no stack map.
+// Register allocation is one linear scan over the trace. A value lives from its
+// instruction to its last use, where uses include the snapshots of later guards (an exit
+// writes the snapshot's values to the frame). Every value of an iteration dies at its
+// end (the next iteration reloads frame slots), so no value crosses the loop's back edge.
+// A value gets one location for its whole life: a register, or a stack word when none is
+// free; constants stay immediates. The trace calls nothing and allocates nothing, so no
+// collection can run while it does.
 //
-// Signature: uint32_t trace(Value* slots, Frame* frame, uint64_t* spill). It runs
-// iterations until a guard fails and answers that guard's snapshot index.
+// Signature: uint32_t trace(Value* slots, Frame* frame). It runs iterations until a
+// guard fails; that guard's exit stub writes the snapshot's words to the VM stack, and
+// the trace answers the snapshot's index.
 #include "jit/tier2/backend.h"
 
 #include <asmjit/x86.h>
 
 #include <cstdio>
+#include <vector>
 
 #include "jit/backend/code_cache.h"
 #include "jit/backend/disasm.h"
@@ -27,9 +32,323 @@ namespace {
 
 const Gp kSlots = rdi;
 const Gp kFrame = rsi;
-const Gp kSpill = rdx;
+// Scratch registers of the instruction templates; never allocated.
+const Gp kAcc = r11, kTmp = r10, kTmp2 = r9;
+const Xmm kF0 = xmm14, kF1 = xmm15;
+const Gp kAllocatable[] = {rax, rcx, rdx, rbx, r8, r12, r13, r14, r15};
+const Gp kCalleeSaved[] = {rbx, rbp, r12, r13, r14, r15};
 
-Mem at(IrRef r) { return qword_ptr(kSpill, int32_t(8 * r)); }
+struct Location {
+  enum Kind { None, Register, Stack, Constant } kind = None;
+  Gp reg;
+  int32_t offset = 0;  // Stack: from rsp
+  uint64_t constant = 0;
+};
+
+bool producesValue(IrOp op) {
+  switch (op) {
+    case IrOp::STORE:
+    case IrOp::STOREX:
+    case IrOp::GUARDT:
+    case IrOp::GUARDF:
+    case IrOp::SSTORE:
+    case IrOp::LOOP:
+      return false;
+    default:
+      return true;
+  }
+}
+
+class TraceAssembler {
+ public:
+  TraceAssembler(const Trace& trace, Assembler& a) : t_(trace), a_(a), ins_(trace.instructions()) {}
+  void run();
+
+ private:
+  void computeLiveness();
+  void allocate(IrRef n);
+  void expire(IrRef n);
+  void instruction(IrRef n);
+  void exitStubs();
+
+  bool fitsImm32(uint64_t v) const { return int64_t(v) == int64_t(int32_t(v)); }
+  // The value of r as a second operand: a register, a stack word, or a 32-bit immediate;
+  // 64-bit constants go through `via`.
+  Operand source(IrRef r, const Gp& via) {
+    const Location& l = loc_[r];
+    switch (l.kind) {
+      case Location::Register: return l.reg;
+      case Location::Stack: return qword_ptr(rsp, l.offset);
+      case Location::Constant:
+        if (fitsImm32(l.constant)) return Imm(int64_t(l.constant));
+        a_.mov(via, l.constant);
+        return via;
+      case Location::None: break;
+    }
+    std::fprintf(stderr, "tier2: a value without a location\n");
+    std::abort();
+  }
+  void load(const Gp& dst, IrRef r) {
+    const Location& l = loc_[r];
+    if (l.kind == Location::Constant) a_.mov(dst, l.constant);
+    else if (l.kind == Location::Register) {
+      if (l.reg != dst) a_.mov(dst, l.reg);
+    } else a_.mov(dst, qword_ptr(rsp, l.offset));
+  }
+  // An operand that cmp/test can take as the first one (never an immediate).
+  Operand compared(IrRef r) {
+    const Location& l = loc_[r];
+    if (l.kind == Location::Register) return l.reg;
+    if (l.kind == Location::Stack) return qword_ptr(rsp, l.offset);
+    load(kAcc, r);
+    return kAcc;
+  }
+  void loadDouble(const Xmm& dst, IrRef r) {
+    const Location& l = loc_[r];
+    if (l.kind == Location::Stack) a_.movq(dst, qword_ptr(rsp, l.offset));
+    else {
+      load(kAcc, r);
+      a_.movq(dst, kAcc);
+    }
+  }
+  void result(IrRef n, const Gp& src) {
+    const Location& l = loc_[n];
+    if (l.kind == Location::Register) a_.mov(l.reg, src);
+    else if (l.kind == Location::Stack) a_.mov(qword_ptr(rsp, l.offset), src);
+  }
+  template <class Op>
+  void arithmetic(IrRef n, Op op) {
+    load(kAcc, ins_[n].a);
+    op(kAcc, source(ins_[n].b, kTmp));
+  }
+
+  const Trace& t_;
+  Assembler& a_;
+  const std::vector<IrIns>& ins_;
+  std::vector<IrRef> lastUse_;
+  std::vector<Location> loc_;
+  std::vector<bool> free_;  // per kAllocatable entry
+  std::vector<IrRef> active_;
+  int32_t stackWords_ = 0;
+  std::vector<Label> exits_;
+  Label loop_;
+};
+
+void TraceAssembler::computeLiveness() {
+  lastUse_.assign(ins_.size(), kNoRef);
+  auto use = [&](IrRef r, IrRef at) {
+    if (r != kNoRef && (lastUse_[r] == kNoRef || lastUse_[r] < at)) lastUse_[r] = at;
+  };
+  for (IrRef n = 0; n < ins_.size(); n++) {
+    const IrIns& i = ins_[n];
+    uint8_t operands = kIrOps[uint8_t(i.op)].operands;
+    if (operands > 0) use(i.a, n);
+    if (operands > 1) use(i.b, n);
+    if (operands > 2) use(i.c, n);
+    if (i.snapshot >= 0)
+      for (auto& [slot, ref] : t_.snapshots()[size_t(i.snapshot)].slots) use(ref, n);
+  }
+}
+
+void TraceAssembler::expire(IrRef n) {
+  for (size_t k = 0; k < active_.size();) {
+    IrRef r = active_[k];
+    if (lastUse_[r] < n) {
+      for (size_t g = 0; g < std::size(kAllocatable); g++)
+        if (kAllocatable[g] == loc_[r].reg) free_[g] = true;
+      active_[k] = active_.back();
+      active_.pop_back();
+    } else {
+      k++;
+    }
+  }
+}
+
+void TraceAssembler::allocate(IrRef n) {
+  const IrIns& i = ins_[n];
+  if (i.op == IrOp::KWORD) {
+    loc_[n] = {Location::Constant, Gp(), 0, uint64_t(i.imm)};
+    return;
+  }
+  if (!producesValue(i.op) || lastUse_[n] == kNoRef) return;
+  for (size_t g = 0; g < std::size(kAllocatable); g++) {
+    if (free_[g]) {
+      free_[g] = false;
+      loc_[n] = {Location::Register, kAllocatable[g], 0, 0};
+      active_.push_back(n);
+      return;
+    }
+  }
+  loc_[n] = {Location::Stack, Gp(), 8 * stackWords_++, 0};
+}
+
+void TraceAssembler::run() {
+  computeLiveness();
+  loc_.assign(ins_.size(), Location{});
+  free_.assign(std::size(kAllocatable), true);
+  // Locations first (so the frame size is known), then code.
+  for (IrRef n = 0; n < ins_.size(); n++) {
+    expire(n);
+    allocate(n);
+  }
+  exits_.resize(t_.snapshots().size());
+  for (auto& l : exits_) l = a_.newLabel();
+  for (const Gp& r : kCalleeSaved) a_.push(r);
+  int32_t frameBytes = 8 * stackWords_ + ((stackWords_ % 2) ? 0 : 8);  // rsp 16-aligned
+  a_.sub(rsp, frameBytes);
+  loop_ = a_.newLabel();
+  a_.bind(loop_);
+  for (IrRef n = 0; n < ins_.size(); n++) instruction(n);
+  // Exits: each snapshot's stub writes its words to the VM stack and answers its index.
+  Label leave = a_.newLabel();
+  for (size_t s = 0; s < exits_.size(); s++) {
+    a_.bind(exits_[s]);
+    for (auto& [slot, ref] : t_.snapshots()[s].slots) {
+      load(kAcc, ref);
+      a_.mov(qword_ptr(kSlots, int32_t(8 * slot)), kAcc);
+    }
+    a_.mov(eax, uint32_t(s));
+    a_.jmp(leave);
+  }
+  a_.bind(leave);
+  a_.add(rsp, frameBytes);
+  for (size_t k = std::size(kCalleeSaved); k-- > 0;) a_.pop(kCalleeSaved[k]);
+  a_.ret();
+}
+
+void TraceAssembler::instruction(IrRef n) {
+  const IrIns& i = ins_[n];
+  Label exit = i.snapshot >= 0 ? exits_[size_t(i.snapshot)] : Label();
+  bool used = lastUse_[n] != kNoRef;
+  switch (i.op) {
+    case IrOp::KWORD:
+      return;
+    case IrOp::SLOAD:
+      if (used) {
+        a_.mov(kAcc, qword_ptr(kSlots, int32_t(8 * i.imm)));
+        result(n, kAcc);
+      }
+      return;
+    case IrOp::FRAME:
+      result(n, kFrame);
+      return;
+    case IrOp::BAND: arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdAnd, d, s); }); break;
+    case IrOp::BOR: arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdOr, d, s); }); break;
+    case IrOp::ADD: arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdAdd, d, s); }); break;
+    case IrOp::SUB: arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdSub, d, s); }); break;
+    case IrOp::SAR:
+      load(kAcc, i.a);
+      a_.sar(kAcc, int(i.imm));
+      break;
+    case IrOp::ADDOV:
+      arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdAdd, d, s); });
+      a_.jo(exit);
+      break;
+    case IrOp::SUBOV:
+      arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdSub, d, s); });
+      a_.jo(exit);
+      break;
+    case IrOp::MULOV:
+      load(kAcc, i.a);
+      load(kTmp, i.b);
+      a_.imul(kAcc, kTmp);
+      a_.jo(exit);
+      break;
+    case IrOp::EQ:
+    case IrOp::LT:
+    case IrOp::LE:
+    case IrOp::ULT:
+      arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdCmp, d, s); });
+      if (i.op == IrOp::EQ) a_.sete(kAcc.r8());
+      else if (i.op == IrOp::LT) a_.setl(kAcc.r8());
+      else if (i.op == IrOp::LE) a_.setle(kAcc.r8());
+      else a_.setb(kAcc.r8());
+      a_.movzx(kAcc.r32(), kAcc.r8());
+      break;
+    case IrOp::SELECT:
+      load(kTmp, i.b);
+      load(kTmp2, i.c);
+      a_.emit(Inst::kIdCmp, compared(i.a), Imm(0));
+      a_.cmovne(kTmp2, kTmp);
+      a_.mov(kAcc, kTmp2);
+      break;
+    case IrOp::LOAD:
+      load(kAcc, i.a);
+      a_.mov(kAcc, qword_ptr(kAcc, int32_t(i.imm)));
+      break;
+    case IrOp::LOADB:
+      load(kAcc, i.a);
+      a_.movzx(kAcc.r32(), byte_ptr(kAcc, int32_t(i.imm)));
+      break;
+    case IrOp::LOADX:
+      load(kAcc, i.a);
+      load(kTmp, i.b);
+      a_.mov(kAcc, qword_ptr(kAcc, kTmp, 3, int32_t(i.imm)));
+      break;
+    case IrOp::STORE:
+      load(kAcc, i.a);
+      load(kTmp, i.b);
+      a_.mov(qword_ptr(kAcc, int32_t(i.imm)), kTmp);
+      return;
+    case IrOp::STOREX:
+      load(kAcc, i.a);
+      load(kTmp, i.b);
+      a_.lea(kAcc, qword_ptr(kAcc, kTmp, 3));
+      load(kTmp, i.c);
+      a_.mov(qword_ptr(kAcc, int32_t(i.imm)), kTmp);
+      return;
+    case IrOp::GUARDT:
+    case IrOp::GUARDF:
+      a_.emit(Inst::kIdCmp, compared(i.a), Imm(0));
+      if (i.op == IrOp::GUARDT) a_.je(exit);
+      else a_.jne(exit);
+      return;
+    case IrOp::UNBOXD:
+      load(kTmp, i.a);
+      jit::emitUnboxDouble(a_, kAcc, kTmp, kTmp2);
+      break;
+    case IrOp::BOXD:
+      load(kAcc, i.a);
+      jit::emitBoxDouble(a_, kAcc, kTmp, exit);
+      break;
+    case IrOp::FADD:
+    case IrOp::FSUB:
+    case IrOp::FMUL:
+      loadDouble(kF0, i.a);
+      loadDouble(kF1, i.b);
+      if (i.op == IrOp::FADD) a_.addsd(kF0, kF1);
+      else if (i.op == IrOp::FSUB) a_.subsd(kF0, kF1);
+      else a_.mulsd(kF0, kF1);
+      a_.movq(kAcc, kF0);
+      break;
+    case IrOp::FLT:
+    case IrOp::FLE:
+    case IrOp::FEQ:
+      // ucomisd reports unordered like "less" plus PF: a < b is tested as b above a.
+      loadDouble(kF0, i.a);
+      loadDouble(kF1, i.b);
+      if (i.op == IrOp::FEQ) {
+        a_.ucomisd(kF0, kF1);
+        a_.sete(kAcc.r8());
+        a_.setnp(kTmp.r8());
+        a_.and_(kAcc.r8(), kTmp.r8());
+      } else {
+        a_.ucomisd(kF1, kF0);
+        if (i.op == IrOp::FLT) a_.seta(kAcc.r8());
+        else a_.setae(kAcc.r8());
+      }
+      a_.movzx(kAcc.r32(), kAcc.r8());
+      break;
+    case IrOp::SSTORE:
+      load(kAcc, i.a);
+      a_.mov(qword_ptr(kSlots, int32_t(8 * i.imm)), kAcc);
+      return;
+    case IrOp::LOOP:
+      a_.jmp(loop_);
+      return;
+  }
+  if (used) result(n, kAcc);
+}
 
 }  // namespace
 
@@ -37,162 +356,12 @@ CompiledTrace compileTrace(const Trace& trace, const std::string& name, bool log
   CodeHolder code;
   code.init(jit::CodeCache::instance().environment());
   Assembler a(&code);
-  const auto& ins = trace.instructions();
-  std::vector<Label> exits(trace.snapshots().size());
-  for (auto& l : exits) l = a.newLabel();
-  Label start = a.newLabel();
-  a.bind(start);
-  for (IrRef n = 0; n < ins.size(); n++) {
-    const IrIns& i = ins[n];
-    Label exit = i.snapshot >= 0 ? exits[size_t(i.snapshot)] : Label();
-    switch (i.op) {
-      case IrOp::KWORD:
-        a.mov(rax, uint64_t(i.imm));
-        a.mov(at(n), rax);
-        break;
-      case IrOp::SLOAD:
-        a.mov(rax, qword_ptr(kSlots, int32_t(8 * i.imm)));
-        a.mov(at(n), rax);
-        break;
-      case IrOp::FRAME:
-        a.mov(at(n), kFrame);
-        break;
-      case IrOp::BAND:
-      case IrOp::BOR:
-      case IrOp::ADD:
-      case IrOp::SUB:
-        a.mov(rax, at(i.a));
-        if (i.op == IrOp::BAND) a.and_(rax, at(i.b));
-        else if (i.op == IrOp::BOR) a.or_(rax, at(i.b));
-        else if (i.op == IrOp::ADD) a.add(rax, at(i.b));
-        else a.sub(rax, at(i.b));
-        a.mov(at(n), rax);
-        break;
-      case IrOp::SAR:
-        a.mov(rax, at(i.a));
-        a.sar(rax, int(i.imm));
-        a.mov(at(n), rax);
-        break;
-      case IrOp::ADDOV:
-      case IrOp::SUBOV:
-      case IrOp::MULOV:
-        a.mov(rax, at(i.a));
-        if (i.op == IrOp::ADDOV) a.add(rax, at(i.b));
-        else if (i.op == IrOp::SUBOV) a.sub(rax, at(i.b));
-        else a.imul(rax, at(i.b));
-        a.jo(exit);
-        a.mov(at(n), rax);
-        break;
-      case IrOp::EQ:
-      case IrOp::LT:
-      case IrOp::LE:
-      case IrOp::ULT:
-        a.mov(rax, at(i.a));
-        a.cmp(rax, at(i.b));
-        if (i.op == IrOp::EQ) a.sete(al);
-        else if (i.op == IrOp::LT) a.setl(al);
-        else if (i.op == IrOp::LE) a.setle(al);
-        else a.setb(al);
-        a.movzx(eax, al);
-        a.mov(at(n), rax);
-        break;
-      case IrOp::SELECT:
-        a.mov(rax, at(i.c));
-        a.cmp(at(i.a), 0);
-        a.cmovne(rax, at(i.b));
-        a.mov(at(n), rax);
-        break;
-      case IrOp::LOAD:
-        a.mov(rax, at(i.a));
-        a.mov(rax, qword_ptr(rax, int32_t(i.imm)));
-        a.mov(at(n), rax);
-        break;
-      case IrOp::LOADB:
-        a.mov(rax, at(i.a));
-        a.movzx(eax, byte_ptr(rax, int32_t(i.imm)));
-        a.mov(at(n), rax);
-        break;
-      case IrOp::LOADX:
-        a.mov(rax, at(i.a));
-        a.mov(rcx, at(i.b));
-        a.mov(rax, qword_ptr(rax, rcx, 3, int32_t(i.imm)));
-        a.mov(at(n), rax);
-        break;
-      case IrOp::STORE:
-        a.mov(rax, at(i.a));
-        a.mov(rcx, at(i.b));
-        a.mov(qword_ptr(rax, int32_t(i.imm)), rcx);
-        break;
-      case IrOp::STOREX:
-        a.mov(rax, at(i.a));
-        a.mov(rcx, at(i.b));
-        a.mov(r8, at(i.c));
-        a.mov(qword_ptr(rax, rcx, 3, int32_t(i.imm)), r8);
-        break;
-      case IrOp::GUARDT:
-      case IrOp::GUARDF:
-        a.cmp(at(i.a), 0);
-        if (i.op == IrOp::GUARDT) a.je(exit);
-        else a.jne(exit);
-        break;
-      case IrOp::UNBOXD:
-        a.mov(rcx, at(i.a));
-        jit::emitUnboxDouble(a, rax, rcx, r8);
-        a.mov(at(n), rax);
-        break;
-      case IrOp::BOXD:
-        a.mov(rax, at(i.a));
-        jit::emitBoxDouble(a, rax, rcx, exit);
-        a.mov(at(n), rax);
-        break;
-      case IrOp::FADD:
-      case IrOp::FSUB:
-      case IrOp::FMUL:
-        a.movq(xmm0, at(i.a));
-        a.movq(xmm1, at(i.b));
-        if (i.op == IrOp::FADD) a.addsd(xmm0, xmm1);
-        else if (i.op == IrOp::FSUB) a.subsd(xmm0, xmm1);
-        else a.mulsd(xmm0, xmm1);
-        a.movq(at(n), xmm0);
-        break;
-      case IrOp::FLT:
-      case IrOp::FLE:
-      case IrOp::FEQ:
-        // ucomisd reports unordered like "less" plus PF: a < b is tested as b above a.
-        a.movq(xmm0, at(i.a));
-        a.movq(xmm1, at(i.b));
-        if (i.op == IrOp::FEQ) {
-          a.ucomisd(xmm0, xmm1);
-          a.sete(al);
-          a.setnp(cl);
-          a.and_(al, cl);
-        } else {
-          a.ucomisd(xmm1, xmm0);
-          if (i.op == IrOp::FLT) a.seta(al);
-          else a.setae(al);
-        }
-        a.movzx(eax, al);
-        a.mov(at(n), rax);
-        break;
-      case IrOp::SSTORE:
-        a.mov(rax, at(i.a));
-        a.mov(qword_ptr(kSlots, int32_t(8 * i.imm)), rax);
-        break;
-      case IrOp::LOOP:
-        a.jmp(start);
-        break;
-    }
-  }
-  for (size_t s = 0; s < exits.size(); s++) {
-    a.bind(exits[s]);
-    a.mov(eax, uint32_t(s));
-    a.ret();
-  }
+  TraceAssembler(trace, a).run();
   CompiledTrace result;
   result.entry = reinterpret_cast<TraceFn>(jit::CodeCache::instance().add(code, name));
   result.codeBytes = code.codeSize();
   if (result.entry && log)
-    result.disassembly = jit::disassemble(reinterpret_cast<const uint8_t*>(result.entry), code.codeSize(), nullptr, nullptr);
+    result.disassembly = jit::disassemble(reinterpret_cast<const uint8_t*>(result.entry), code.codeSize());
   return result;
 }
 

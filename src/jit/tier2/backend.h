@@ -8,9 +8,9 @@
 
 namespace som::tier2 {
 
-// Runs the loop until a guard fails; answers that guard's snapshot index. `spill` has a
-// word per IR instruction and holds every value afterwards (exits read it).
-using TraceFn = uint32_t (*)(Value* slots, Frame* frame, uint64_t* spill);
+// Runs the loop until a guard fails; writes that guard's snapshot words to the VM stack
+// (from `slots` on) and answers the snapshot's index.
+using TraceFn = uint32_t (*)(Value* slots, Frame* frame);
 
 struct CompiledTrace {
   TraceFn entry = nullptr;  // nullptr: the code cache is full

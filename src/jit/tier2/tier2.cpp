@@ -31,7 +31,6 @@ struct Loop {
   TraceFn code = nullptr;
   uint32_t headerDepth = 0;
   uint32_t extent = 0;  // VM stack words (from the frame's slots) that exits may write
-  std::vector<uint64_t> spill;
 };
 
 Parameters gParams;
@@ -57,15 +56,14 @@ void logTrace(const Frame& f, const uint8_t* header, Recorder& rec, const Compil
                code.disassembly.c_str());
 }
 
-// Runs the trace; at its exit, writes the snapshot's stack words back and continues where
-// it says: in the traced activation, or (when the exit is inside inlined calls) in
+// Runs the trace; its exit has written the snapshot's stack words back; continues where
+// the snapshot says: in the traced activation, or (when the exit is inside inlined calls) in
 // activations resumed for them, whose result then completes the traced activation's send.
 bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   gStats.traceEntries++;
-  uint32_t exit = loop.code(frame.slots, &frame, loop.spill.data());
+  uint32_t exit = loop.code(frame.slots, &frame);
   gStats.exitsTaken++;
   const Snapshot& s = loop.trace->snapshots()[exit];
-  for (auto& [slot, ref] : s.slots) frame.slots[slot] = Value::fromRaw(loop.spill[ref]);
   const SnapFrame& outer = s.frames[0];
   if (s.frames.size() == 1) {
     sp = frame.slots + stackBase(frame) + outer.depth;
@@ -156,7 +154,6 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   loop.code = code.entry;
   loop.headerDepth = rec.headerDepth();
   loop.extent = rec.maxExtent();
-  loop.spill.assign(loop.trace->size(), 0);
   return true;
 }
 
