@@ -290,8 +290,14 @@ L_JUMP_BACK_HOT:
   // A hot loop: tier 2 runs its trace or records one; or, when the method has (or now
   // gets) tier-1 code, continue there.
   if (tier2::enabled()) {
+    // (Copies: passing m.ip and m.sp by reference would keep them out of registers in
+    // the whole interpreter loop.)
+    const uint8_t* ip = m.ip;
+    Value* sp = m.sp;
     bool unwinding;
-    if (tier2::onBackEdge(frame, m.ip, m.sp, unwinding)) {
+    if (tier2::onBackEdge(frame, ip, sp, unwinding)) {
+      m.ip = ip;
+      m.sp = sp;
       if (unwinding) goto unwind;
       DISPATCH();
     }
