@@ -35,8 +35,9 @@ const char* kUsage =
     "                         core library (first match wins)\n"
     "  --jit=MODE             execution configuration: off (the interpreter only),\n"
     "                         tier1 (interpreter, then threaded native code for warm methods)\n"
-    "                         or tier2 (interpreter, then traces of hot loops; in progress:\n"
-    "                         loops with sends are not traced yet)\n"
+    "                         tier2 (interpreter, then traces of hot loops; in progress:\n"
+    "                         loops that call primitives or create blocks are not traced\n"
+    "                         yet) or both (tier 1 for warm methods, tier 2 for hot loops)\n"
     "  --tier1-threshold=N    invocations plus loop iterations before tier 1 compiles a\n"
     "                         method (default 100; 0 compiles every method before it runs)\n"
     "  --tier2-threshold=N    loop iterations before tier 2 records the loop (default 1000)\n"
@@ -126,8 +127,8 @@ CommandLine parse(int argc, char** argv) {
       splitPath(argv[++i], cl.classPath);
     } else if (a.rfind("--jit=", 0) == 0) {
       std::string mode = value("--jit=");
-      if (mode != "off" && mode != "tier1" && mode != "tier2")
-        usageError("unknown --jit mode '" + mode + "' (this build has: off, tier1, tier2)");
+      if (mode != "off" && mode != "tier1" && mode != "tier2" && mode != "both")
+        usageError("unknown --jit mode '" + mode + "' (this build has: off, tier1, tier2, both)");
       U.options.jit = mode;
     } else if (a.rfind("--tier1-threshold=", 0) == 0) {
       U.options.tier1Threshold = int64_t(parseSize(value("--tier1-threshold="), "--tier1-threshold"));
@@ -239,8 +240,8 @@ int main(int argc, char** argv) {
   if (U.options.maxHeapBytes == 0)
     U.options.maxHeapBytes = size_t(sysconf(_SC_PHYS_PAGES)) * size_t(sysconf(_SC_PAGE_SIZE)) / 2;
   heap::initialize(U.options.maxHeapBytes);
-  tier1::configure(U.options.jit == "tier1");
-  tier2::configure(U.options.jit == "tier2");
+  tier1::configure(U.options.jit == "tier1" || U.options.jit == "both");
+  tier2::configure(U.options.jit == "tier2" || U.options.jit == "both");
   U.loopThreshold = U.tier1Threshold;
   if (tier2::enabled()) U.loopThreshold = std::min(U.loopThreshold, tier2::threshold());
 

@@ -14,7 +14,8 @@ with the outputs to tests/diff/regressions/seed-<S>/; the run then exits non-zer
 
 Default configurations: --jit=off (reference), --jit=tier1 --tier1-threshold=0,
 --jit=tier1 --tier1-threshold=3, --jit=tier1, --jit=tier2 --tier2-threshold=2,
---jit=tier2 --tier2-threshold=0. Giving --config replaces the list.
+--jit=tier2 --tier2-threshold=0, --jit=both --tier1-threshold=0 --tier2-threshold=2.
+Giving --config replaces the list.
 """
 
 import argparse
@@ -35,7 +36,8 @@ import gen  # noqa: E402
 COMPARE_ERROR_LINE = True
 DEFAULT_CONFIGS = ['--jit=off', '--jit=tier1 --tier1-threshold=0',
                    '--jit=tier1 --tier1-threshold=3', '--jit=tier1',
-                   '--jit=tier2 --tier2-threshold=2', '--jit=tier2 --tier2-threshold=0']
+                   '--jit=tier2 --tier2-threshold=2', '--jit=tier2 --tier2-threshold=0',
+                   '--jit=both --tier1-threshold=0 --tier2-threshold=2']
 
 
 class Result:

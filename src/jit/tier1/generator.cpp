@@ -34,6 +34,7 @@
 #include "jit/tier1/emit_mode.h"
 #include "jit/tier1/runtime.h"
 #include "jit/tier1/tier1.h"
+#include "jit/tier2/tier2.h"
 #include "primitives/registry.h"
 #include "vm/universe.h"
 
@@ -103,6 +104,7 @@ class Generator {
     a_.mov(interpField(offsetof(Interp, ip)), rax);
   }
   void branch(uint32_t offset, uint64_t taken, uint64_t other, bool checkBoolean);
+  void loopBack(uint32_t offset, uint32_t header);
 
   Method* m_;
   CodeHolder code_;
@@ -121,6 +123,9 @@ class Generator {
   // entry point (its tier1Map entry is empty).
   std::vector<EmitMode::Deferred> deferred_;
   std::vector<bool> jumpTarget_;
+  // Intrinsic sends whose operands were deferred: the code after their slow path pushed
+  // them, where a later tier's exit at that bytecode can enter (see tier1Map).
+  std::vector<std::pair<uint32_t, Label>> slowEntries_;
   bool deferPush(uint32_t offset);
   void flushDeferred(const std::vector<EmitMode::Deferred>& operands);
 };
@@ -304,6 +309,31 @@ void Generator::branch(uint32_t offset, uint64_t taken, uint64_t other, bool che
   }
 }
 
+// A loop's back edge. With tier 2 (--jit=both) it counts down a counter of its own and,
+// when it runs out, lets tier 2 run or record the loop's trace, then continues where that
+// left off.
+void Generator::loopBack(uint32_t offset, uint32_t header) {
+  if (!tier2::enabled()) {
+    a_.jmp(labels_[header]);
+    return;
+  }
+  auto* counter = new uint32_t(backEdgeInterval());  // lives as long as the code
+  a_.mov(rax, reinterpret_cast<uint64_t>(counter));
+  a_.dec(dword_ptr(rax));
+  a_.jnz(labels_[header]);
+  saveState(header);
+  (void)offset;
+  a_.mov(rdi, kInterp);
+  a_.mov(rsi, reinterpret_cast<uint64_t>(counter));
+  a_.lea(rdx, ptr(unwind_));
+  a_.mov(rax, reinterpret_cast<uint64_t>(&backEdgeFromNative));
+  a_.call(rax);
+  a_.test(rax, rax);
+  a_.jz(labels_[header]);
+  a_.mov(kSp, interpField(offsetof(Interp, sp)));
+  a_.jmp(rax);
+}
+
 bool isIntrinsic(Bc bc) {
   switch (bc) {
     case BC_ADD: case BC_SUB: case BC_MUL: case BC_LT: case BC_LE: case BC_GT: case BC_GE:
@@ -469,7 +499,7 @@ void Generator::bytecode(uint32_t offset) {
       a_.jmp(labels_[offset + 3 + readU16(p + 1)]);
       return;
     case BC_JUMP_BACK:
-      a_.jmp(labels_[offset + 3 - readU16(p + 1)]);
+      loopBack(offset, offset + 3 - readU16(p + 1));
       return;
     case BC_JUMP_IF_TRUE:
       branch(offset, U.trueObject.raw(), U.falseObject.raw(), true);
@@ -549,6 +579,10 @@ bool Generator::inlineFastPath(uint32_t offset) {
   a_.jmp(done);
   a_.bind(slow);
   flushDeferred(deferred);  // nothing was changed before the slow path: push them now
+  if (!deferred.empty()) {
+    slowEntries_.push_back({offset, a_.newLabel()});
+    a_.bind(slowEntries_.back().second);
+  }
   // Type feedback: the slow path notes two immediate Double operands; after enough of
   // them the method is compiled again with the Double path first.
   if (bc != BC_AT && bc != BC_AT_PUT) {
@@ -766,6 +800,7 @@ bool Generator::run() {
   for (uint32_t i = 0; i <= m_->codeLength; i++) map[i] = UINT32_MAX;
   for (uint32_t off : offsets)
     if (enterable[off]) map[off] = uint32_t(code_.labelOffsetFromBase(labels_[off]));
+  for (auto& [off, label] : slowEntries_) map[off] = uint32_t(code_.labelOffsetFromBase(label));
   m_->tier1Map = map;
   m_->tier1Code = fn;
   if (hasDirectEntry())

@@ -5,6 +5,12 @@
 
 #include "interp/interp_mode.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "jit/tier2/tier2.h"
+
 namespace som::tier1 {
 namespace {
 
@@ -89,6 +95,27 @@ void nonBooleanFromNative(Interp* m, uint64_t value) { nonBooleanSlow(m->f, m->i
 void stackOverflowFromNative(Frame* f) { stackOverflow(f); }
 
 void openContext(Frame* f) { som::openContext(*f); }
+
+const void* backEdgeFromNative(Interp* m, uint32_t* counter, const void* unwind) {
+  const uint8_t* header = m->ip;
+  const uint8_t* ip = header;
+  Value* sp = m->sp;
+  bool unwinding = false;
+  uint32_t iterations = backEdgeInterval();
+  bool handled = tier2::onBackEdge(*m->f, ip, sp, unwinding, iterations);
+  *counter = tier2::hasTrace(header) ? 1 : iterations;
+  if (!handled) return nullptr;
+  m->sp = sp;
+  if (unwinding) return unwind;
+  const void* at = entryAt(m->f->method, uint32_t(ip - m->f->method->code));
+  if (!at) {
+    std::fprintf(stderr, "tier1: no code for bytecode %u after a trace\n", unsigned(ip - m->f->method->code));
+    std::abort();
+  }
+  return at;
+}
+
+uint32_t backEdgeInterval() { return std::min<uint32_t>(64, std::max<uint32_t>(tier2::threshold(), 1)); }
 
 const void* entryAt(Method* m, uint32_t offset) {
   if (!m->tier1Code || offset > m->codeLength || m->tier1Map[offset] == UINT32_MAX) return nullptr;

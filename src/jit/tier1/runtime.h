@@ -36,5 +36,13 @@ void openContext(Frame* f);
 
 // Native address of bytecode `offset` in m's tier-1 code, or nullptr.
 const void* entryAt(Method* m, uint32_t offset);
+// A loop back edge of tier-1 code whose counter ran out (--jit=both): lets tier 2 run the
+// loop's trace or record one (m->ip is the loop header, m->sp the stack). Answers where
+// the code continues: the loop header's code (nullptr), `unwind` when a send in it
+// answered the unwind marker, or the code of the bytecode the trace or recording left
+// off at. Resets `*counter`.
+const void* backEdgeFromNative(Interp* m, uint32_t* counter, const void* unwind);
+// Back edges between two such calls.
+uint32_t backEdgeInterval();
 
 }  // namespace som::tier1

@@ -113,7 +113,12 @@ void configure(bool enabled) {
 bool enabled() { return gEnabled; }
 uint32_t threshold() { return gParams.threshold; }
 
-bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
+bool hasTrace(const uint8_t* header) {
+  auto it = gLoops.find(header);
+  return it != gLoops.end() && it->second.code;
+}
+
+bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, uint32_t iterations) {
   unwinding = false;
   Loop& loop = gLoops[ip];
   uint32_t depth = uint32_t(sp - frame.slots) - stackBase(frame);
@@ -126,7 +131,8 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
     return false;
   }
   if (loop.needed == 0) loop.needed = gParams.threshold;
-  if (++loop.hits < loop.needed) return false;
+  loop.hits += iterations;
+  if (loop.hits < loop.needed) return false;
 
   const uint8_t* header = ip;
   Recorder rec(frame, header, sp);

@@ -31,7 +31,10 @@ uint32_t threshold();  // loop back edges before recording
 // say where the interpreter continues; `unwinding` means the last bytecode executed was
 // a send that answered the unwind marker). Answers false when the interpreter should just
 // go on.
-bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding);
+// `iterations`: back edges this call stands for (tier-1 code calls every few).
+bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, uint32_t iterations = 1);
+// Whether the loop at `header` has a trace (tier-1 code then calls at every back edge).
+bool hasTrace(const uint8_t* header);
 
 const Stats& stats();
 
