@@ -73,6 +73,20 @@ TEST(TraceIr, PureInstructionsAndEstablishedGuardsAreShared) {
   EXPECT_EQ(ops(t), "SLOAD KWORD BAND KWORD EQ GUARDT");
 }
 
+// A conditional jump on a comparison's Boolean guards on the comparison itself.
+TEST(TraceIr, BranchesOnComparisonResultsBecomeTheComparison) {
+  Trace t;
+  IrRef x = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 1);
+  IrRef less = t.emit(IrOp::LT, x, t.konst(9));
+  IrRef yes = t.konst(0x1000), no = t.konst(0x2000);
+  IrRef boolean = t.emit(IrOp::SELECT, less, yes, no);
+  EXPECT_EQ(t.emit(IrOp::EQ, boolean, yes), less);
+  IrRef negated = t.emit(IrOp::EQ, boolean, no);
+  EXPECT_EQ(t.instructions()[negated].op, IrOp::EQ);
+  EXPECT_EQ(t.instructions()[negated].a, less);
+  EXPECT_EQ(t.constant(t.emit(IrOp::EQ, boolean, t.konst(0x3000))), 0u);
+}
+
 TEST(TraceIr, GuardsOnConstantsDisappear) {
   Trace t;
   int32_t snap = t.addSnapshot({});

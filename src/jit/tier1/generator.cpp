@@ -104,7 +104,8 @@ class Generator {
     a_.mov(interpField(offsetof(Interp, ip)), rax);
   }
   void branch(uint32_t offset, uint64_t taken, uint64_t other, bool checkBoolean);
-  void loopBack(uint32_t offset, uint32_t header);
+  void loopBack(uint32_t header);
+  void callDirectEntry(const Gp& method, int32_t receiver, const Label& none, const Label& done);
 
   Method* m_;
   CodeHolder code_;
@@ -312,7 +313,7 @@ void Generator::branch(uint32_t offset, uint64_t taken, uint64_t other, bool che
 // A loop's back edge. With tier 2 (--jit=both) it counts down a counter of its own and,
 // when it runs out, lets tier 2 run or record the loop's trace, then continues where that
 // left off.
-void Generator::loopBack(uint32_t offset, uint32_t header) {
+void Generator::loopBack(uint32_t header) {
   if (!tier2::enabled()) {
     a_.jmp(labels_[header]);
     return;
@@ -322,7 +323,6 @@ void Generator::loopBack(uint32_t offset, uint32_t header) {
   a_.dec(dword_ptr(rax));
   a_.jnz(labels_[header]);
   saveState(header);
-  (void)offset;
   a_.mov(rdi, kInterp);
   a_.mov(rsi, reinterpret_cast<uint64_t>(counter));
   a_.lea(rdx, ptr(unwind_));
@@ -499,7 +499,7 @@ void Generator::bytecode(uint32_t offset) {
       a_.jmp(labels_[offset + 3 + readU16(p + 1)]);
       return;
     case BC_JUMP_BACK:
-      loopBack(offset, offset + 3 - readU16(p + 1));
+      loopBack(offset + 3 - readU16(p + 1));
       return;
     case BC_JUMP_IF_TRUE:
       branch(offset, U.trueObject.raw(), U.falseObject.raw(), true);
@@ -608,6 +608,18 @@ bool Generator::inlineFastPath(uint32_t offset) {
   return true;
 }
 
+// Calls the direct entry of `method` (a register) with the receiver and arguments at
+// kSp + receiver and goes to `done`; goes to `none` when it has no tier-1 code.
+void Generator::callDirectEntry(const Gp& method, int32_t receiver, const Label& none, const Label& done) {
+  a_.mov(rdx, qword_ptr(method, int32_t(offsetof(Method, tier1Direct))));
+  a_.test(rdx, rdx);
+  a_.jz(none);
+  a_.mov(rdi, kFrame);
+  a_.lea(rsi, qword_ptr(kSp, receiver));
+  a_.call(rdx);
+  a_.jmp(done);
+}
+
 // A send site: the receiver's class (from its tag, or its header) is checked against both
 // entries of the site's inline cache natively. A hit on a compiled method calls its direct
 // entry; on a primitive (or a native standing in for a library method) calls it; on a
@@ -654,23 +666,11 @@ void Generator::send(uint32_t offset) {
     a_.mov(rcx, qword_ptr(rdi, int32_t(offsetof(Block, code))));
     a_.cmp(word_ptr(rcx, int32_t(offsetof(Method, numArgs))), argc + 1);
     a_.jne(generic);
-    a_.mov(rdx, qword_ptr(rcx, int32_t(offsetof(Method, tier1Direct))));
-    a_.test(rdx, rdx);
-    a_.jz(generic);
-    a_.mov(rdi, kFrame);
-    a_.lea(rsi, qword_ptr(kSp, receiver));
-    a_.call(rdx);
-    a_.jmp(haveResult);
+    callDirectEntry(rcx, receiver, generic, haveResult);
     a_.bind(generic);
   }
-  a_.mov(rdx, qword_ptr(rax, int32_t(offsetof(Method, tier1Direct))));
-  a_.test(rdx, rdx);
-  a_.jz(notDirect);
   // Compiled callee: its direct entry builds the frame.
-  a_.mov(rdi, kFrame);
-  a_.lea(rsi, qword_ptr(kSp, receiver));
-  a_.call(rdx);
-  a_.jmp(haveResult);
+  callDirectEntry(rax, receiver, notDirect, haveResult);
   a_.bind(notDirect);
   a_.mov(rdx, qword_ptr(rax, int32_t(offsetof(Method, native))));
   a_.test(rdx, rdx);

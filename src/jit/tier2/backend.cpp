@@ -69,7 +69,7 @@ class TraceAssembler {
   void allocate(IrRef n);
   void expire(IrRef n);
   void instruction(IrRef n);
-  void exitStubs();
+  bool fusedWithGuard(IrRef n);
 
   bool fitsImm32(uint64_t v) const { return int64_t(v) == int64_t(int32_t(v)); }
   // The value of r as a second operand: a register, a stack word, or a 32-bit immediate;
@@ -116,16 +116,23 @@ class TraceAssembler {
     if (l.kind == Location::Register) a_.mov(l.reg, src);
     else if (l.kind == Location::Stack) a_.mov(qword_ptr(rsp, l.offset), src);
   }
+  // Computes `a op b` into n's register when it has one that b does not occupy (else
+  // into kAcc); answers where the result is.
   template <class Op>
-  void arithmetic(IrRef n, Op op) {
-    load(kAcc, ins_[n].a);
-    op(kAcc, source(ins_[n].b, kTmp));
+  Gp arithmetic(IrRef n, Op op) {
+    const Location& l = loc_[n];
+    const Location& b = loc_[ins_[n].b];
+    Gp target = l.kind == Location::Register && !(b.kind == Location::Register && b.reg == l.reg) ? l.reg : kAcc;
+    load(target, ins_[n].a);
+    op(target, source(ins_[n].b, kTmp));
+    return target;
   }
 
   const Trace& t_;
   Assembler& a_;
   const std::vector<IrIns>& ins_;
   std::vector<IrRef> lastUse_;
+  std::vector<uint32_t> uses_;
   std::vector<Location> loc_;
   std::vector<bool> free_;  // per kAllocatable entry
   std::vector<IrRef> active_;
@@ -136,8 +143,11 @@ class TraceAssembler {
 
 void TraceAssembler::computeLiveness() {
   lastUse_.assign(ins_.size(), kNoRef);
+  uses_.assign(ins_.size(), 0);
   auto use = [&](IrRef r, IrRef at) {
-    if (r != kNoRef && (lastUse_[r] == kNoRef || lastUse_[r] < at)) lastUse_[r] = at;
+    if (r == kNoRef) return;
+    uses_[r]++;
+    if (lastUse_[r] == kNoRef || lastUse_[r] < at) lastUse_[r] = at;
   };
   for (IrRef n = 0; n < ins_.size(); n++) {
     const IrIns& i = ins_[n];
@@ -198,7 +208,13 @@ void TraceAssembler::run() {
   a_.sub(rsp, frameBytes);
   loop_ = a_.newLabel();
   a_.bind(loop_);
-  for (IrRef n = 0; n < ins_.size(); n++) instruction(n);
+  for (IrRef n = 0; n < ins_.size(); n++) {
+    if (fusedWithGuard(n)) {
+      n++;  // the guard was emitted with its comparison
+      continue;
+    }
+    instruction(n);
+  }
   // Exits: each snapshot's stub writes its words to the VM stack and answers its index.
   Label leave = a_.newLabel();
   for (size_t s = 0; s < exits_.size(); s++) {
@@ -220,11 +236,14 @@ void TraceAssembler::instruction(IrRef n) {
   const IrIns& i = ins_[n];
   Label exit = i.snapshot >= 0 ? exits_[size_t(i.snapshot)] : Label();
   bool used = lastUse_[n] != kNoRef;
+  Gp done = kAcc;  // where the result is
   switch (i.op) {
     case IrOp::KWORD:
       return;
     case IrOp::SLOAD:
-      if (used) {
+      if (loc_[n].kind == Location::Register) {
+        a_.mov(loc_[n].reg, qword_ptr(kSlots, int32_t(8 * i.imm)));
+      } else if (used) {
         a_.mov(kAcc, qword_ptr(kSlots, int32_t(8 * i.imm)));
         result(n, kAcc);
       }
@@ -232,20 +251,18 @@ void TraceAssembler::instruction(IrRef n) {
     case IrOp::FRAME:
       result(n, kFrame);
       return;
-    case IrOp::BAND: arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdAnd, d, s); }); break;
-    case IrOp::BOR: arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdOr, d, s); }); break;
-    case IrOp::ADD: arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdAdd, d, s); }); break;
-    case IrOp::SUB: arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdSub, d, s); }); break;
+    case IrOp::BAND: done = arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdAnd, d, s); }); break;
+    case IrOp::BOR: done = arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdOr, d, s); }); break;
+    case IrOp::ADD: done = arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdAdd, d, s); }); break;
+    case IrOp::SUB: done = arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdSub, d, s); }); break;
     case IrOp::SAR:
       load(kAcc, i.a);
       a_.sar(kAcc, int(i.imm));
       break;
     case IrOp::ADDOV:
-      arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdAdd, d, s); });
-      a_.jo(exit);
-      break;
     case IrOp::SUBOV:
-      arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdSub, d, s); });
+      load(kAcc, i.a);
+      a_.emit(i.op == IrOp::ADDOV ? Inst::kIdAdd : Inst::kIdSub, kAcc, source(i.b, kTmp));
       a_.jo(exit);
       break;
     case IrOp::MULOV:
@@ -258,7 +275,8 @@ void TraceAssembler::instruction(IrRef n) {
     case IrOp::LT:
     case IrOp::LE:
     case IrOp::ULT:
-      arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdCmp, d, s); });
+      load(kAcc, i.a);
+      a_.emit(Inst::kIdCmp, kAcc, source(i.b, kTmp));
       if (i.op == IrOp::EQ) a_.sete(kAcc.r8());
       else if (i.op == IrOp::LT) a_.setl(kAcc.r8());
       else if (i.op == IrOp::LE) a_.setle(kAcc.r8());
@@ -347,7 +365,40 @@ void TraceAssembler::instruction(IrRef n) {
       a_.jmp(loop_);
       return;
   }
-  if (used) result(n, kAcc);
+  if (used && !(loc_[n].kind == Location::Register && loc_[n].reg == done)) result(n, done);
+}
+
+// A comparison whose only use is the guard right after it: compare and branch to the
+// exit, without materialising the condition.
+bool TraceAssembler::fusedWithGuard(IrRef n) {
+  const IrIns& i = ins_[n];
+  if (n + 1 >= ins_.size() || uses_[n] != 1) return false;
+  const IrIns& g = ins_[n + 1];
+  if ((g.op != IrOp::GUARDT && g.op != IrOp::GUARDF) || g.a != n) return false;
+  bool holdsWhenTrue = g.op == IrOp::GUARDT;
+  Label exit = exits_[size_t(g.snapshot)];
+  switch (i.op) {
+    case IrOp::EQ:
+    case IrOp::LT:
+    case IrOp::LE:
+    case IrOp::ULT: {
+      Operand left = compared(i.a);
+      if (left.isMem() && loc_[i.b].kind == Location::Stack) {  // (no memory-to-memory cmp)
+        load(kAcc, i.a);
+        left = kAcc;
+      }
+      a_.emit(Inst::kIdCmp, left, source(i.b, kTmp));
+      // Leave when the condition does not have the value the guard needs.
+      bool leaveOnTrue = !holdsWhenTrue;
+      if (i.op == IrOp::EQ) leaveOnTrue ? a_.je(exit) : a_.jne(exit);
+      else if (i.op == IrOp::LT) leaveOnTrue ? a_.jl(exit) : a_.jge(exit);
+      else if (i.op == IrOp::LE) leaveOnTrue ? a_.jle(exit) : a_.jg(exit);
+      else leaveOnTrue ? a_.jb(exit) : a_.jae(exit);
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 }  // namespace

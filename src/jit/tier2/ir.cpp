@@ -56,6 +56,15 @@ IrRef Trace::fold(IrIns& i) {
     case IrOp::EQ:
       if (ka && kb) return konst(a == b);
       if (i.a == i.b) return konst(1);
+      // A Boolean made by a comparison, compared with a constant (a conditional jump on
+      // its result): the comparison itself, or its negation.
+      if (kb && ins_[i.a].op == IrOp::SELECT && isConstant(ins_[i.a].b) && isConstant(ins_[i.a].c) &&
+          constant(ins_[i.a].b) != constant(ins_[i.a].c)) {
+        IrRef c = ins_[i.a].a;
+        if (b == constant(ins_[i.a].b)) return c;
+        if (b == constant(ins_[i.a].c)) return emit(IrOp::EQ, c, konst(0));
+        return konst(0);
+      }
       break;
     case IrOp::LT:
       if (ka && kb) return konst(int64_t(a) < int64_t(b));
