@@ -13,6 +13,7 @@ const IrOpInfo kIrOps[] = {
 
 namespace {
 bool isPure(IrOp op) { return kIrOps[uint8_t(op)].flags & Pure; }
+constexpr IrRef kHolds = kNoRef - 1;  // fold(): a guard known to hold, nothing to emit
 }  // namespace
 
 IrRef Trace::append(const IrIns& i) {
@@ -85,7 +86,7 @@ IrRef Trace::fold(IrIns& i) {
     case IrOp::GUARDT:
     case IrOp::GUARDF:
       if (ka) {
-        if ((a != 0) == (i.op == IrOp::GUARDT)) return kNoRef - 1;  // holds: nothing to emit
+        if ((a != 0) == (i.op == IrOp::GUARDT)) return kHolds;
         std::fprintf(stderr, "tier2: a guard that always fails was recorded\n");
         std::abort();
       }
@@ -99,7 +100,7 @@ IrRef Trace::fold(IrIns& i) {
 IrRef Trace::emit(IrOp op, IrRef a, IrRef b, IrRef c, int64_t imm, int32_t snapshot) {
   IrIns i{op, a, b, c, imm, snapshot};
   IrRef folded = fold(i);
-  if (folded == kNoRef - 1) return kNoRef;  // a guard known to hold
+  if (folded == kHolds) return kNoRef;
   if (folded != kNoRef) return folded;
   bool isGuardOnCondition = op == IrOp::GUARDT || op == IrOp::GUARDF;
   if (isPure(op) || isGuardOnCondition) {

@@ -42,9 +42,10 @@ void Recorder::setSlot(uint32_t i, Value v, IrRef ref) {
   written_[i] = true;
 }
 
+// (Only the traced activation reads contexts: inlined methods own none, and blocks are
+// not inlined.)
 IrRef Recorder::contextRef(unsigned level) {
-  IrRef frame = levels_.size() == 1 ? trace_.emit(IrOp::FRAME) : kNoRef;
-  IrRef c = trace_.emit(IrOp::LOAD, frame, kNoRef, kNoRef, offsetof(Frame, context));
+  IrRef c = trace_.emit(IrOp::LOAD, trace_.emit(IrOp::FRAME), kNoRef, kNoRef, offsetof(Frame, context));
   while (level--) c = trace_.emit(IrOp::LOAD, c, kNoRef, kNoRef, offsetof(Context, outer));
   return c;
 }
