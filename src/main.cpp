@@ -196,7 +196,7 @@ void printStats() {
                "  bytecode compile:  %.3f ms\n"
                "  tier1 methods:     %llu (%llu bytecodes, %llu failed)\n"
                "  tier1 compile:     %.3f ms\n"
-               "  tier2 traces:      %llu compiled, %llu recordings aborted, %llu loops blacklisted\n"
+               "  tier2 traces:      %llu compiled, %llu dropped, %llu recordings aborted, %llu loops blacklisted\n"
                "  tier2 runs:        %llu trace entries, %llu exits\n"
                "  tier2 compile:     %.3f ms, %llu code bytes\n"
                "  code bytes:        %llu (%llu refused for lack of room)\n",
@@ -212,7 +212,8 @@ void printStats() {
                (unsigned long long)tier1::stats().methodsCompiled,
                (unsigned long long)tier1::stats().bytecodesCompiled, (unsigned long long)tier1::stats().failed,
                double(tier1::stats().compileMicros) / 1000.0,
-               (unsigned long long)tier2::stats().tracesCompiled, (unsigned long long)tier2::stats().recordingsAborted,
+               (unsigned long long)tier2::stats().tracesCompiled, (unsigned long long)tier2::stats().tracesDropped,
+               (unsigned long long)tier2::stats().recordingsAborted,
                (unsigned long long)tier2::stats().loopsBlacklisted, (unsigned long long)tier2::stats().traceEntries,
                (unsigned long long)tier2::stats().exitsTaken, double(tier2::stats().compileMicros) / 1000.0,
                (unsigned long long)tier2::stats().codeBytes,

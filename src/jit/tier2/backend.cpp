@@ -61,7 +61,8 @@ bool producesValue(IrOp op) {
 
 class TraceAssembler {
  public:
-  TraceAssembler(const Trace& trace, Assembler& a) : t_(trace), a_(a), ins_(trace.instructions()) {}
+  TraceAssembler(const Trace& trace, Assembler& a, uint64_t* iterations)
+      : t_(trace), a_(a), ins_(trace.instructions()), iterations_(iterations) {}
   void run();
 
  private:
@@ -139,6 +140,7 @@ class TraceAssembler {
   int32_t stackWords_ = 0;
   std::vector<Label> exits_;
   Label loop_;
+  uint64_t* iterations_;
 };
 
 void TraceAssembler::computeLiveness() {
@@ -362,6 +364,8 @@ void TraceAssembler::instruction(IrRef n) {
       a_.mov(qword_ptr(kSlots, int32_t(8 * i.imm)), kAcc);
       return;
     case IrOp::LOOP:
+      a_.mov(kAcc, reinterpret_cast<uint64_t>(iterations_));
+      a_.inc(qword_ptr(kAcc));
       a_.jmp(loop_);
       return;
   }
@@ -403,11 +407,11 @@ bool TraceAssembler::fusedWithGuard(IrRef n) {
 
 }  // namespace
 
-CompiledTrace compileTrace(const Trace& trace, const std::string& name, bool log) {
+CompiledTrace compileTrace(const Trace& trace, const std::string& name, uint64_t* iterations, bool log) {
   CodeHolder code;
   code.init(jit::CodeCache::instance().environment());
   Assembler a(&code);
-  TraceAssembler(trace, a).run();
+  TraceAssembler(trace, a, iterations).run();
   CompiledTrace result;
   result.entry = reinterpret_cast<TraceFn>(jit::CodeCache::instance().add(code, name));
   result.codeBytes = code.codeSize();

@@ -18,6 +18,7 @@ struct CompiledTrace {
   std::string disassembly;  // with --jit-log
 };
 
-CompiledTrace compileTrace(const Trace& trace, const std::string& name, bool log);
+// `iterations` is incremented by the code at the end of every iteration.
+CompiledTrace compileTrace(const Trace& trace, const std::string& name, uint64_t* iterations, bool log);
 
 }  // namespace som::tier2

@@ -20,6 +20,11 @@ namespace {
 struct Parameters {
   uint32_t threshold = 1000;   // back edges of a loop before it is recorded
   uint32_t maxAborts = 4;      // recordings of one loop that may abort before it is blacklisted
+  // A trace that leaves before finishing an iteration on most entries recorded a rare
+  // path (the iteration that ended the loop, say): after this many entries, with fewer
+  // than one iteration per two entries, it is dropped and the loop recorded again...
+  uint32_t judgeAfterEntries = 256;
+  uint32_t maxRerecords = 2;   // ...at most this many times; then the loop is blacklisted
 };
 
 struct Loop {
@@ -27,8 +32,11 @@ struct Loop {
   uint32_t needed = 0;        // hits before the next recording (doubles after each abort)
   uint32_t aborts = 0;
   bool blacklisted = false;
-  std::unique_ptr<Trace> trace;
+  std::shared_ptr<Trace> trace;  // (shared: an activation resumed at an exit may drop it)
   TraceFn code = nullptr;
+  uint64_t entries = 0;
+  uint64_t iterations = 0;    // completed in the trace (counted by its code)
+  uint32_t rerecords = 0;
   uint32_t headerDepth = 0;
   uint32_t extent = 0;  // VM stack words (from the frame's slots) that exits may write
 };
@@ -59,11 +67,34 @@ void logTrace(const Frame& f, const uint8_t* header, Recorder& rec, const Compil
 // Runs the trace; its exit has written the snapshot's stack words back; continues where
 // the snapshot says: in the traced activation, or (when the exit is inside inlined calls) in
 // activations resumed for them, whose result then completes the traced activation's send.
+// Drops a trace that rarely completes an iteration (see Parameters).
+void judge(Loop& loop, Frame& frame, const uint8_t* header) {
+  if (loop.entries != gParams.judgeAfterEntries || 2 * loop.iterations >= loop.entries) return;
+  bool again = ++loop.rerecords <= gParams.maxRerecords;
+  if (U.options.jitLog)
+    std::fprintf(stderr, "--- tier2 drops the trace of %s: %llu iterations in %llu entries%s\n",
+                 where(frame, header).c_str(), (unsigned long long)loop.iterations,
+                 (unsigned long long)loop.entries, again ? "; recording again" : "; blacklisted");
+  gStats.tracesDropped++;
+  loop.code = nullptr;
+  loop.trace.reset();
+  loop.entries = loop.iterations = 0;
+  loop.hits = 0;
+  loop.needed = gParams.threshold;
+  if (!again) {
+    loop.blacklisted = true;
+    gStats.loopsBlacklisted++;
+  }
+}
+
 bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   gStats.traceEntries++;
+  loop.entries++;
   uint32_t exit = loop.code(frame.slots, &frame);
   gStats.exitsTaken++;
-  const Snapshot& s = loop.trace->snapshots()[exit];
+  std::shared_ptr<Trace> trace = loop.trace;
+  judge(loop, frame, ip);
+  const Snapshot& s = trace->snapshots()[exit];
   const SnapFrame& outer = s.frames[0];
   if (s.frames.size() == 1) {
     sp = frame.slots + stackBase(frame) + outer.depth;
@@ -145,7 +176,7 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
     return true;
   }
   auto start = std::chrono::steady_clock::now();
-  CompiledTrace code = compileTrace(rec.trace(), "som-trace:" + where(frame, header), U.options.jitLog);
+  CompiledTrace code = compileTrace(rec.trace(), "som-trace:" + where(frame, header), &loop.iterations, U.options.jitLog);
   gStats.compileMicros += uint64_t(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
   if (!code.entry) {
@@ -156,7 +187,7 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
   if (U.options.jitLog) logTrace(frame, header, rec, code);
   gStats.tracesCompiled++;
   gStats.codeBytes += code.codeBytes;
-  loop.trace = std::make_unique<Trace>(std::move(rec.trace()));
+  loop.trace = std::make_shared<Trace>(std::move(rec.trace()));
   loop.code = code.entry;
   loop.headerDepth = rec.headerDepth();
   loop.extent = rec.maxExtent();

@@ -15,6 +15,7 @@ struct Stats {
   uint64_t tracesCompiled = 0;
   uint64_t recordingsAborted = 0;
   uint64_t loopsBlacklisted = 0;
+  uint64_t tracesDropped = 0;
   uint64_t traceEntries = 0;
   uint64_t exitsTaken = 0;
   uint64_t compileMicros = 0;
