@@ -363,6 +363,26 @@ void TraceAssembler::instruction(IrRef n) {
       load(kAcc, i.a);
       a_.mov(qword_ptr(kSlots, int32_t(8 * i.imm)), kAcc);
       return;
+    case IrOp::CALLP: {
+      // A call: values live after it in caller-saved registers (and the trace's own
+      // arguments) are kept on the native stack, which the collector scans.
+      std::vector<Gp> saved = {kSlots, kFrame};
+      for (IrRef r = 0; r < n; r++) {
+        const Location& l = loc_[r];
+        if (l.kind == Location::Register && lastUse_[r] != kNoRef && lastUse_[r] > n &&
+            (l.reg == rax || l.reg == rcx || l.reg == rdx || l.reg == r8))
+          saved.push_back(l.reg);
+      }
+      if (saved.size() % 2) saved.push_back(kSlots);  // keeps rsp 16-byte aligned
+      for (const Gp& r : saved) a_.push(r);
+      a_.lea(kAcc, qword_ptr(kSlots, int32_t(8 * i.imm)));
+      a_.mov(rdi, kAcc);
+      a_.mov(rax, loc_[i.a].constant);
+      a_.call(rax);
+      a_.mov(kAcc, rax);
+      for (size_t k = saved.size(); k-- > 0;) a_.pop(saved[k]);
+      break;
+    }
     case IrOp::LOOP:
       a_.mov(kAcc, reinterpret_cast<uint64_t>(iterations_));
       a_.inc(qword_ptr(kAcc));

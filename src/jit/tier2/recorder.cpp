@@ -1,6 +1,9 @@
 #include "jit/tier2/recorder.h"
 
 #include <cstddef>
+#include <set>
+#include <string>
+#include <unordered_map>
 
 #include "interp/bytecodes.h"
 #include "interp/interp_mode.h"
@@ -16,6 +19,34 @@ namespace som::tier2 {
 namespace {
 constexpr uint32_t kMaxTraceBytecodes = 2000;
 constexpr size_t kMaxInlineDepth = 8;
+
+// Primitives a trace may call: they run no SOM code, never unwind, and read nothing of
+// the caller's frame (an error ends the program, as it would anyway).
+bool isLeafPrimitive(Method* m) {
+  static const std::set<std::pair<std::string, std::string>> leaf = {
+      {"Integer", "+"}, {"Integer", "-"}, {"Integer", "*"}, {"Integer", "/"}, {"Integer", "//"},
+      {"Integer", "%"}, {"Integer", "rem:"}, {"Integer", "&"}, {"Integer", "bitOr:"},
+      {"Integer", "bitXor:"}, {"Integer", "<<"}, {"Integer", ">>>"}, {"Integer", "sqrt"},
+      {"Integer", "="}, {"Integer", "<"}, {"Integer", "<="}, {"Integer", ">"}, {"Integer", ">="},
+      {"Integer", "~="}, {"Integer", "<>"}, {"Integer", "abs"}, {"Integer", "asDouble"},
+      {"Integer", "asString"}, {"Integer", "max:"}, {"Integer", "min:"},
+      {"Double", "+"}, {"Double", "-"}, {"Double", "*"}, {"Double", "//"}, {"Double", "%"},
+      {"Double", "sqrt"}, {"Double", "cos"}, {"Double", "sin"}, {"Double", "asInteger"},
+      {"Double", "round"}, {"Double", "="}, {"Double", "<"}, {"Double", "<="}, {"Double", ">"},
+      {"Double", ">="}, {"Double", "~="}, {"Double", "<>"}, {"Double", "abs"},
+      {"Array", "at:"}, {"Array", "at:put:"}, {"Array", "length"}, {"Array class", "new:"},
+      {"String", "length"}, {"String", "charAt:"}, {"String", "="}, {"String", "hashcode"},
+      {"String", "concatenate:"}, {"String", "asSymbol"}, {"String", "isWhiteSpace"},
+      {"String", "isLetters"}, {"String", "isDigits"},
+      {"Object", "=="}, {"Object", "class"}, {"Object", "hashcode"}, {"Object", "identityHash"},
+  };
+  static std::unordered_map<Method*, bool> known;
+  auto it = known.find(m);
+  if (it != known.end()) return it->second;
+  bool isLeaf = m->native && leaf.count({className(m->holder), std::string(m->signature->view())});
+  known.emplace(m, isLeaf);
+  return isLeaf;
+}
 }  // namespace
 
 Recorder::Recorder(Frame& frame, const uint8_t* header, Value* sp) : header_(header), ip_(header), sp_(sp) {
@@ -110,6 +141,14 @@ bool RecordMode::guard(const Cond& c) {
 // recording ends after this bytecode.
 void RecordMode::send(unsigned lit, unsigned ic) {
   Frame* f = r.cur().frame;
+  Symbol* selector = asString(f->method->literals[lit]);
+  V receiver = peek(int(selector->numArgs));
+  Method* target = lookup(classOf(receiver.v), selector);
+  if (target && !target->trivialKind && isLeafPrimitive(target)) {
+    r.guardClass(receiver.v, receiver.ref);
+    r.recordLeafCall(target, selector->numArgs);
+    return;
+  }
   Interp local{{}, f, r.sp_, r.ip_, f->slots, f->method->literals};
   local.send(lit, ic);
   r.sp_ = local.sp;
@@ -294,8 +333,14 @@ Recorder::Step Recorder::recordSend(const uint8_t* p) {
   RecordMode::V receiver = mode.peek(int(argc));
   Method* target = lookup(classOf(receiver.v), selector);
   if (!target) return abort("doesNotUnderstand:");
-  if (target->native && !target->trivialKind) return abort("a primitive (" + std::string(selector->view()) + ")");
+  if (target->native && !target->trivialKind && !isLeafPrimitive(target))
+    return abort("a primitive (" + std::string(selector->view()) + ")");
   guardClass(receiver.v, receiver.ref);
+  if (target->native && !target->trivialKind) {
+    recordLeafCall(target, argc);
+    ip_ = p + kBytecodes[*p].length;
+    return Step::Next;
+  }
   Value* args = sp_ - argc - 1;
   if (target->trivialKind) {
     RecordMode::V result = receiver;
@@ -329,6 +374,20 @@ Recorder::Step Recorder::recordSend(const uint8_t* p) {
   sp_ = args + target->numArgs + target->numLocals;
   ip_ = target->code;
   return Step::Next;
+}
+
+// A call of a leaf primitive: the trace stores the receiver and arguments where the
+// primitive reads them (the top of the VM stack) and calls it; its result, of whatever
+// class, is guarded where it is used.
+void Recorder::recordLeafCall(Method* target, uint32_t argc) {
+  RecordMode mode{*this, trace_};
+  uint32_t first = uint32_t(sp_ - outerSlots()) - argc - 1;
+  for (uint32_t k = 0; k <= argc; k++) trace_.emit(IrOp::SSTORE, slotRef(first + k), kNoRef, kNoRef, first + k);
+  IrRef result = trace_.emit(IrOp::CALLP, trace_.konst(reinterpret_cast<uint64_t>(target->native)), kNoRef, kNoRef, first);
+  cur().frame->ip = ip_;
+  Value value = target->native(outerSlots() + first, cur().frame);
+  mode.drop(int(argc + 1));
+  mode.push({value, result});
 }
 
 // The end of an inlined activation: its result replaces the receiver and arguments on

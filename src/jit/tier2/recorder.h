@@ -49,6 +49,7 @@ class Recorder {
   Step record();
   void leaveInlinedLevels();
   Step recordSend(const uint8_t* p);
+  void recordLeafCall(Method* target, uint32_t argc);
   Step recordReturn(bool self);
   Step abort(std::string reason) {
     abortReason_ = std::move(reason);

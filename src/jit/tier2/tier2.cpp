@@ -90,6 +90,9 @@ void judge(Loop& loop, Frame& frame, const uint8_t* header) {
 bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   gStats.traceEntries++;
   loop.entries++;
+  // Primitives the trace calls may collect: the stack words it stores must be roots.
+  if (frame.slots + loop.extent > U.stackHighWater) U.stackHighWater = frame.slots + loop.extent;
+  frame.ip = ip;
   uint32_t exit = loop.code(frame.slots, &frame);
   gStats.exitsTaken++;
   std::shared_ptr<Trace> trace = loop.trace;
