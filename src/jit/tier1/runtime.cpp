@@ -102,8 +102,9 @@ const void* backEdgeFromNative(Interp* m, uint32_t* counter, const void* unwind)
   Value* sp = m->sp;
   bool unwinding = false;
   uint32_t iterations = backEdgeInterval();
-  bool handled = tier2::onBackEdge(*m->f, ip, sp, unwinding, iterations);
-  *counter = tier2::hasTrace(header) ? 1 : iterations;
+  bool traced = false;
+  bool handled = tier2::onBackEdge(*m->f, ip, sp, unwinding, iterations, &traced);
+  *counter = traced ? 1 : iterations;
   if (!handled) return nullptr;
   m->sp = sp;
   if (unwinding) return unwind;

@@ -147,14 +147,17 @@ void configure(bool enabled) {
 bool enabled() { return gEnabled; }
 uint32_t threshold() { return gParams.threshold; }
 
-bool hasTrace(const uint8_t* header) {
-  auto it = gLoops.find(header);
-  return it != gLoops.end() && it->second.code;
-}
-
-bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, uint32_t iterations) {
+bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, uint32_t iterations,
+                bool* traced) {
   unwinding = false;
   Loop& loop = gLoops[ip];
+  struct Report {  // whether the loop has a trace when this call returns
+    Loop& loop;
+    bool* traced;
+    ~Report() {
+      if (traced) *traced = loop.code != nullptr;
+    }
+  } report{loop, traced};
   uint32_t depth = uint32_t(sp - frame.slots) - stackBase(frame);
   if (loop.code) {
     if (depth != loop.headerDepth || frame.slots + loop.extent >= U.stackLimit) return false;

@@ -32,10 +32,11 @@ uint32_t threshold();  // loop back edges before recording
 // say where the interpreter continues; `unwinding` means the last bytecode executed was
 // a send that answered the unwind marker). Answers false when the interpreter should just
 // go on.
-// `iterations`: back edges this call stands for (tier-1 code calls every few).
-bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, uint32_t iterations = 1);
-// Whether the loop at `header` has a trace (tier-1 code then calls at every back edge).
-bool hasTrace(const uint8_t* header);
+// `iterations`: back edges this call stands for (tier-1 code calls every few);
+// `traced`, if given, is set to whether the loop has a trace afterwards (tier-1 code then
+// calls at every back edge).
+bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, uint32_t iterations = 1,
+                bool* traced = nullptr);
 
 const Stats& stats();
 
