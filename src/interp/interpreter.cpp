@@ -158,7 +158,7 @@ Value* unknownGlobalSlow(Frame* f, Value* sp, const uint8_t* ip, Symbol* name) {
 
 // One native activation per SOM activation: sets up the frame, then dispatches.
 Value resume(const ResumePoint& at, Frame* caller) {
-  return activate(at.method, at.slots, caller, nullptr, nullptr, &at);
+  return activate(at.method, at.slots, caller, at.closure ? at.closure->outer : nullptr, at.closure, &at);
 }
 
 static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Block* closure,

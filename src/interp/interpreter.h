@@ -17,7 +17,7 @@ Value invoke(Method* m, Value* args, Frame* caller);
 Value invokeBlock(Block* b, Value* args, Frame* caller);
 
 // An activation to continue in the middle (a tier-2 exit from an inlined call): its
-// method (no context of its own, not a block), its slots (already on the VM stack), the
+// method or block code (no context of its own), its slots (already on the VM stack), the
 // bytecode to continue at and the operand stack top. When `inner` is set, ip is a send
 // whose callee is `inner`: that activation is resumed first, and its result completes
 // the send. `unwinding`: the bytecode before ip was a send that answered the unwind
@@ -29,6 +29,7 @@ struct ResumePoint {
   Value* sp;
   const ResumePoint* inner;
   bool unwinding = false;
+  Block* closure = nullptr;  // a block activation: the block (its outer context and self)
 };
 // Resumes `at` as a callee of `caller`; answers like invoke().
 Value resume(const ResumePoint& at, Frame* caller);

@@ -61,8 +61,8 @@ bool producesValue(IrOp op) {
 
 class TraceAssembler {
  public:
-  TraceAssembler(const Trace& trace, Assembler& a, uint64_t* iterations)
-      : t_(trace), a_(a), ins_(trace.instructions()), iterations_(iterations) {}
+  TraceAssembler(const Trace& trace, Assembler& a, uint64_t* iterations, uint64_t* closures)
+      : t_(trace), a_(a), ins_(trace.instructions()), iterations_(iterations), closures_(closures) {}
   void run();
 
  private:
@@ -141,6 +141,7 @@ class TraceAssembler {
   std::vector<Label> exits_;
   Label loop_;
   uint64_t* iterations_;
+  uint64_t* closures_;
 };
 
 void TraceAssembler::computeLiveness() {
@@ -157,8 +158,11 @@ void TraceAssembler::computeLiveness() {
     if (operands > 0) use(i.a, n);
     if (operands > 1) use(i.b, n);
     if (operands > 2) use(i.c, n);
-    if (i.snapshot >= 0)
-      for (auto& [slot, ref] : t_.snapshots()[size_t(i.snapshot)].slots) use(ref, n);
+    if (i.snapshot >= 0) {
+      const Snapshot& s = t_.snapshots()[size_t(i.snapshot)];
+      for (auto& [slot, ref] : s.slots) use(ref, n);
+      for (const SnapFrame& f : s.frames) use(f.closure, n);
+    }
   }
 }
 
@@ -224,6 +228,13 @@ void TraceAssembler::run() {
     for (auto& [slot, ref] : t_.snapshots()[s].slots) {
       load(kAcc, ref);
       a_.mov(qword_ptr(kSlots, int32_t(8 * slot)), kAcc);
+    }
+    const auto& frames = t_.snapshots()[s].frames;
+    for (size_t k = 0; k < frames.size(); k++) {
+      if (frames[k].closure == kNoRef) continue;
+      load(kAcc, frames[k].closure);
+      a_.mov(kTmp, reinterpret_cast<uint64_t>(closures_ + k));
+      a_.mov(qword_ptr(kTmp), kAcc);
     }
     a_.mov(eax, uint32_t(s));
     a_.jmp(leave);
@@ -427,11 +438,12 @@ bool TraceAssembler::fusedWithGuard(IrRef n) {
 
 }  // namespace
 
-CompiledTrace compileTrace(const Trace& trace, const std::string& name, uint64_t* iterations, bool log) {
+CompiledTrace compileTrace(const Trace& trace, const std::string& name, uint64_t* iterations, uint64_t* closures,
+                           bool log) {
   CodeHolder code;
   code.init(jit::CodeCache::instance().environment());
   Assembler a(&code);
-  TraceAssembler(trace, a, iterations).run();
+  TraceAssembler(trace, a, iterations, closures).run();
   CompiledTrace result;
   result.entry = reinterpret_cast<TraceFn>(jit::CodeCache::instance().add(code, name));
   result.codeBytes = code.codeSize();

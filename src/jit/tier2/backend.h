@@ -18,7 +18,9 @@ struct CompiledTrace {
   std::string disassembly;  // with --jit-log
 };
 
-// `iterations` is incremented by the code at the end of every iteration.
-CompiledTrace compileTrace(const Trace& trace, const std::string& name, uint64_t* iterations, bool log);
+// `iterations` is incremented by the code at the end of every iteration; an exit writes
+// the closure of each block activation of its snapshot to closures[frame index].
+CompiledTrace compileTrace(const Trace& trace, const std::string& name, uint64_t* iterations, uint64_t* closures,
+                           bool log);
 
 }  // namespace som::tier2

@@ -50,6 +50,7 @@ struct SnapFrame {
   uint32_t base;
   uint32_t pc;
   uint32_t depth;
+  IrRef closure = kNoRef;  // block activations: the block (the exit writes it aside)
 };
 
 // The state at a bytecode boundary: the activations, and the stack words (slots,

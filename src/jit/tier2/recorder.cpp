@@ -9,6 +9,7 @@
 #include "interp/interp_mode.h"
 #include "interp/trivial.h"
 #include "jit/tier2/record_mode.h"
+#include "primitives/registry.h"
 #include "vm/classes.h"
 
 // Object layouts use single inheritance from Object; their field offsets are read here.
@@ -73,10 +74,12 @@ void Recorder::setSlot(uint32_t i, Value v, IrRef ref) {
   written_[i] = true;
 }
 
-// (Only the traced activation reads contexts: inlined methods own none, and blocks are
-// not inlined.)
+// The context `level` steps out: from the traced activation's frame, or from an inlined
+// block's outer context (inlined methods own none).
 IrRef Recorder::contextRef(unsigned level) {
-  IrRef c = trace_.emit(IrOp::LOAD, trace_.emit(IrOp::FRAME), kNoRef, kNoRef, offsetof(Frame, context));
+  IrRef c = cur().closure != kNoRef
+                ? trace_.emit(IrOp::LOAD, cur().closure, kNoRef, kNoRef, offsetof(Block, outer))
+                : trace_.emit(IrOp::LOAD, trace_.emit(IrOp::FRAME), kNoRef, kNoRef, offsetof(Frame, context));
   while (level--) c = trace_.emit(IrOp::LOAD, c, kNoRef, kNoRef, offsetof(Context, outer));
   return c;
 }
@@ -92,9 +95,9 @@ int32_t Recorder::snapshot() {
     if (k + 1 < levels_.size()) {
       const Level& callee = levels_[k + 1];
       uint32_t depthAtSend = callee.base + callee.frame->method->numArgs - l.base - stackBase(l);
-      s.frames.push_back({m, l.base, uint32_t(callee.sendIp - m->code), depthAtSend});
+      s.frames.push_back({m, l.base, uint32_t(callee.sendIp - m->code), depthAtSend, l.closure});
     } else {
-      s.frames.push_back({m, l.base, uint32_t(ip_ - m->code), depth(l)});
+      s.frames.push_back({m, l.base, uint32_t(ip_ - m->code), depth(l), l.closure});
     }
   }
   uint32_t live = uint32_t(sp_ - outerSlots());
@@ -192,9 +195,9 @@ void Recorder::leaveInlinedLevels() {
     if (k + 1 < levels_.size()) {
       const Level& callee = levels_[k + 1];
       points[k - 1] = {m, l.frame->slots, callee.sendIp, outerSlots() + callee.base + callee.frame->method->numArgs,
-                       &points[k]};
+                       &points[k], false, l.frame->closure};
     } else {
-      points[k - 1] = {m, l.frame->slots, ip_, sp_, nullptr, unwinding_};
+      points[k - 1] = {m, l.frame->slots, ip_, sp_, nullptr, unwinding_, l.frame->closure};
     }
   }
   Frame* outer = levels_.front().frame;
@@ -233,7 +236,7 @@ Recorder::Step Recorder::record() {
     }
     case BC_PUSH_CTX:
     case BC_POP_CTX: {
-      if (levels_.size() > 1) return abort("a context in an inlined method");
+      if (levels_.size() > 1 && level.closure == kNoRef) return abort("a context in an inlined method");
       Context* c = level.frame->context;
       for (unsigned l = p[2]; l; l--) c = c->outer;
       int32_t offset = int32_t(offsetof(Context, vars) + 8 * p[1]);
@@ -333,6 +336,17 @@ Recorder::Step Recorder::recordSend(const uint8_t* p) {
   RecordMode::V receiver = mode.peek(int(argc));
   Method* target = lookup(classOf(receiver.v), selector);
   if (!target) return abort("doesNotUnderstand:");
+  if (target->native && target->native == blockEvaluation(argc) && receiver.v.isObject() &&
+      static_cast<Block*>(receiver.v.asObject())->code->numArgs == argc + 1) {
+    // Block evaluation: guarded on the block's code, inlined like a method whose self and
+    // contexts come from the block.
+    Block* block = static_cast<Block*>(receiver.v.asObject());
+    guardClass(receiver.v, receiver.ref);
+    IrRef code = trace_.emit(IrOp::LOAD, receiver.ref, kNoRef, kNoRef, offsetof(Block, code));
+    trace_.emit(IrOp::GUARDT, trace_.emit(IrOp::EQ, code, trace_.konst(reinterpret_cast<uint64_t>(block->code))),
+                kNoRef, kNoRef, 0, snapshot());
+    return enterLevel(p, block->code, sp_ - argc - 1, receiver.ref);
+  }
   if (target->native && !target->trivialKind && !isLeafPrimitive(target))
     return abort("a primitive (" + std::string(selector->view()) + ")");
   guardClass(receiver.v, receiver.ref);
@@ -356,6 +370,12 @@ Recorder::Step Recorder::recordSend(const uint8_t* p) {
     ip_ = p + kBytecodes[*p].length;
     return Step::Next;
   }
+  return enterLevel(p, target, args, kNoRef);
+}
+
+// A new level for an inlined activation of `target` (a block's code when `closure` is the
+// block), run concretely in a real frame at `args`, where the activation would be.
+Recorder::Step Recorder::enterLevel(const uint8_t* p, Method* target, Value* args, IrRef closure) {
   if (target->flags & kOwnsContext) return abort("a method with a context");
   if (levels_.size() >= kMaxInlineDepth) return abort("inlining too deep");
   for (const Level& l : levels_)
@@ -363,12 +383,16 @@ Recorder::Step Recorder::recordSend(const uint8_t* p) {
   Value* end = args + target->frameSize();
   if (end >= U.stackLimit) return abort("the VM stack is nearly full");
   if (end > U.stackHighWater) U.stackHighWater = end;
-  auto frame = std::make_unique<Frame>(Frame{cur().frame, target, args, target->code, nullptr, nullptr});
+  Block* block = closure != kNoRef ? static_cast<Block*>(args[0].asObject()) : nullptr;
+  auto frame = std::make_unique<Frame>(
+      Frame{cur().frame, target, args, target->code, block ? block->outer : nullptr, block});
   cur().frame->ip = p;
-  levels_.push_back({frame.get(), uint32_t(args - outerSlots()), p});
+  levels_.push_back({frame.get(), uint32_t(args - outerSlots()), p, closure});
   frames_.push_back(std::move(frame));
   cover(levels_.back().base + target->frameSize());
   uint32_t base = levels_.back().base;
+  if (block)  // the activation sees the block's self in slot 0
+    setSlot(base, block->self, trace_.emit(IrOp::LOAD, closure, kNoRef, kNoRef, offsetof(Block, self)));
   for (uint32_t i = target->numArgs; i < uint32_t(target->numArgs) + target->numLocals; i++)
     setSlot(base + i, U.nil, trace_.konst(U.nil.raw()));
   sp_ = args + target->numArgs + target->numLocals;

@@ -44,11 +44,13 @@ class Recorder {
     Frame* frame;
     uint32_t base;           // its slot 0, in words from the traced activation's slot 0
     const uint8_t* sendIp;   // in the caller: the send that made it (inlined levels)
+    IrRef closure = kNoRef;  // inlined block evaluations: the block
   };
 
   Step record();
   void leaveInlinedLevels();
   Step recordSend(const uint8_t* p);
+  Step enterLevel(const uint8_t* p, Method* target, Value* args, IrRef closure);
   void recordLeafCall(Method* target, uint32_t argc);
   Step recordReturn(bool self);
   Step abort(std::string reason) {

@@ -34,6 +34,7 @@ struct Loop {
   bool blacklisted = false;
   std::shared_ptr<Trace> trace;  // (shared: an activation resumed at an exit may drop it)
   TraceFn code = nullptr;
+  uint64_t closures[16] = {};  // written by exits: the blocks of inlined block activations
   uint64_t entries = 0;
   uint64_t iterations = 0;    // completed in the trace (counted by its code)
   uint32_t rerecords = 0;
@@ -110,7 +111,8 @@ bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& un
     Value* slots = frame.slots + f.base;
     points[k - 1] = {f.method, slots, f.method->code + f.pc,
                      slots + f.method->numArgs + f.method->numLocals + f.depth,
-                     k + 1 < s.frames.size() ? &points[k] : nullptr};
+                     k + 1 < s.frames.size() ? &points[k] : nullptr, false,
+                     f.closure == kNoRef ? nullptr : reinterpret_cast<Block*>(loop.closures[k])};
   }
   Value* end = points.back().sp;
   if (end > U.stackHighWater) U.stackHighWater = end;
@@ -182,7 +184,7 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
     return true;
   }
   auto start = std::chrono::steady_clock::now();
-  CompiledTrace code = compileTrace(rec.trace(), "som-trace:" + where(frame, header), &loop.iterations, U.options.jitLog);
+  CompiledTrace code = compileTrace(rec.trace(), "som-trace:" + where(frame, header), &loop.iterations, loop.closures, U.options.jitLog);
   gStats.compileMicros += uint64_t(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
   if (!code.entry) {
