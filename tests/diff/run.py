@@ -357,7 +357,9 @@ def main():
                     nonzero += 1  # most end with a deliberate error (gen.ERRORS)
                 if bad:
                     failures.append((seed, results, bad))
-                if not args.quiet and done % 100 == 0:
+                # (quiet runs still report every 5000, so that a long run that is stopped
+                # has said how far it got)
+                if done % (5000 if args.quiet else 100) == 0:
                     log('%d programs, %d mismatches, %.0f s' % (done, len(failures), time.monotonic() - t0))
                 if len(failures) < args.max_failures:
                     nxt = next(it, None)
