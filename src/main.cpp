@@ -15,6 +15,7 @@
 #include "interp/interpreter.h"
 #include "jit/backend/code_cache.h"
 #include "jit/tier1/tier1.h"
+#include "jit/tier2/params.h"
 #include "jit/tier2/tier2.h"
 #include "vm/bootstrap.h"
 #include "vm/universe.h"
@@ -37,10 +38,14 @@ const char* kUsage =
     "                         tier1 (the default: interpreter, then threaded native code\n"
     "                         for warm methods), tier2 (interpreter, then traces of hot\n"
     "                         loops; in progress: loops that create blocks are not traced\n"
-    "                         yet) or both (tier 1 for warm methods, tier 2 for hot loops)\n"
+    "                         yet) or both (tier 1 for warm methods, tier 2 for hot loops,\n"
+    "                         exits back into tier-1 code)\n"
     "  --tier1-threshold=N    invocations plus loop iterations before tier 1 compiles a\n"
     "                         method (default 100; 0 compiles every method before it runs)\n"
-    "  --tier2-threshold=N    loop iterations before tier 2 records the loop (default 1000)\n"
+    "  --tier2-threshold=N    loop iterations before tier 2 records the loop (default 1000;\n"
+    "                         the same as --tier2-param=hotloop=N)\n"
+    "  --tier2-param=NAME=N   set one of tier 2's limits and thresholds (repeatable):\n"
+    "%s"
     "  --jit-log              print each compiled method's bytecode and native code, and each\n"
     "                         trace's bytecodes, IR, snapshots, code and aborts, to stderr\n"
     "  --perf-map             write /tmp/perf-PID.map so that perf can name generated code\n"
@@ -109,6 +114,11 @@ std::string bundledCoreLib() {
   return TWOSOM_CORE_LIB_DIR;
 }
 
+void setTier2Parameter(const std::string& name, uint64_t value) {
+  std::string error;
+  if (!tier2::setParameter(name, value, error)) usageError(error);
+}
+
 CommandLine parse(int argc, char** argv) {
   CommandLine cl;
   int i = 1;
@@ -117,7 +127,7 @@ CommandLine parse(int argc, char** argv) {
     if (a.empty() || a[0] != '-') break;
     auto value = [&](const std::string& prefix) { return a.substr(prefix.size()); };
     if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
+      std::printf(kUsage, tier2::describeParameters().c_str());
       std::exit(0);
     } else if (a == "--version") {
       std::printf("TwoSOM %s\n", TWOSOM_VERSION);
@@ -133,7 +143,12 @@ CommandLine parse(int argc, char** argv) {
     } else if (a.rfind("--tier1-threshold=", 0) == 0) {
       U.options.tier1Threshold = int64_t(parseSize(value("--tier1-threshold="), "--tier1-threshold"));
     } else if (a.rfind("--tier2-threshold=", 0) == 0) {
-      U.options.tier2Threshold = int64_t(parseSize(value("--tier2-threshold="), "--tier2-threshold"));
+      setTier2Parameter("hotloop", parseSize(value("--tier2-threshold="), "--tier2-threshold"));
+    } else if (a.rfind("--tier2-param=", 0) == 0) {
+      std::string setting = value("--tier2-param=");
+      size_t eq = setting.find('=');
+      if (eq == std::string::npos) usageError("--tier2-param needs NAME=VALUE, not '" + setting + "'");
+      setTier2Parameter(setting.substr(0, eq), parseSize(setting.substr(eq + 1), "--tier2-param"));
     } else if (a == "--jit-log") {
       U.options.jitLog = true;
     } else if (a == "--perf-map") {
@@ -196,7 +211,7 @@ void printStats() {
                "  bytecode compile:  %.3f ms\n"
                "  tier1 methods:     %llu (%llu bytecodes, %llu failed)\n"
                "  tier1 compile:     %.3f ms\n"
-               "  tier2 traces:      %llu compiled, %llu dropped, %llu recordings aborted, %llu loops blacklisted\n"
+               "  tier2 traces:      %llu root and %llu side traces compiled, %llu dropped, %llu recordings aborted, %llu loops blacklisted\n"
                "  tier2 runs:        %llu trace entries, %llu exits\n"
                "  tier2 compile:     %.3f ms, %llu code bytes\n"
                "  code bytes:        %llu (%llu refused for lack of room)\n",
@@ -212,7 +227,8 @@ void printStats() {
                (unsigned long long)tier1::stats().methodsCompiled,
                (unsigned long long)tier1::stats().bytecodesCompiled, (unsigned long long)tier1::stats().failed,
                double(tier1::stats().compileMicros) / 1000.0,
-               (unsigned long long)tier2::stats().tracesCompiled, (unsigned long long)tier2::stats().tracesDropped,
+               (unsigned long long)tier2::stats().tracesCompiled,
+               (unsigned long long)tier2::stats().sideTracesCompiled, (unsigned long long)tier2::stats().tracesDropped,
                (unsigned long long)tier2::stats().recordingsAborted,
                (unsigned long long)tier2::stats().loopsBlacklisted, (unsigned long long)tier2::stats().traceEntries,
                (unsigned long long)tier2::stats().exitsTaken, double(tier2::stats().compileMicros) / 1000.0,

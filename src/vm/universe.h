@@ -20,7 +20,6 @@ struct Options {
   bool stats = false;
   std::string jit = "tier1";
   int64_t tier1Threshold = -1;  // -1: the tuned default
-  int64_t tier2Threshold = -1;  // -1: the tuned default
   bool jitLog = false;
   bool perfMap = false;
   size_t codeCacheBytes = size_t(64) << 20;

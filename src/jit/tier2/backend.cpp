@@ -6,12 +6,15 @@
 // writes the snapshot's values to the frame). Every value of an iteration dies at its
 // end (the next iteration reloads frame slots), so no value crosses the loop's back edge.
 // A value gets one location for its whole life: a register, or a stack word when none is
-// free; constants stay immediates. The trace calls nothing and allocates nothing, so no
-// collection can run while it does.
+// free; constants stay immediates.
 //
-// Signature: uint32_t trace(Value* slots, Frame* frame). It runs iterations until a
-// guard fails; that guard's exit stub writes the snapshot's words to the VM stack, and
-// the trace answers the snapshot's index.
+// All traces share one native frame shape: the callee-saved registers, then a spill area
+// of the trace's own size. A root trace is a function, `exit token (Value* slots, Frame*)`,
+// that pushes them; everything that leaves a trace through memory can go on in another
+// one by adjusting rsp to that trace's spill area and jumping: an exit stub writes its
+// snapshot's words to the VM stack and jumps through its target slot (its own return
+// path, or a side trace entered with the parent's frame); LINK jumps to another root's
+// loop start. Any trace's return path pops the shared registers and returns.
 #include "jit/tier2/backend.h"
 
 #include <asmjit/x86.h>
@@ -53,6 +56,7 @@ bool producesValue(IrOp op) {
     case IrOp::GUARDF:
     case IrOp::SSTORE:
     case IrOp::LOOP:
+    case IrOp::LINK:
       return false;
     default:
       return true;
@@ -61,9 +65,12 @@ bool producesValue(IrOp op) {
 
 class TraceAssembler {
  public:
-  TraceAssembler(const Trace& trace, Assembler& a, uint64_t* iterations, uint64_t* closures)
-      : t_(trace), a_(a), ins_(trace.instructions()), iterations_(iterations), closures_(closures) {}
+  TraceAssembler(const TraceRequest& request, Assembler& a)
+      : t_(*request.trace), a_(a), ins_(t_.instructions()), req_(request) {}
   void run();
+  int32_t frameBytes() const { return frameBytes_; }
+  const std::vector<Label>& exitReturns() const { return exitReturns_; }
+  const Label& loopStart() const { return loop_; }
 
  private:
   void computeLiveness();
@@ -138,11 +145,19 @@ class TraceAssembler {
   std::vector<bool> free_;  // per kAllocatable entry
   std::vector<IrRef> active_;
   int32_t stackWords_ = 0;
+  int32_t frameBytes_ = 0;
   std::vector<Label> exits_;
+  std::vector<Label> exitReturns_;  // per exit: where its stub answers the exit's token
   Label loop_;
-  uint64_t* iterations_;
-  uint64_t* closures_;
+  const TraceRequest& req_;
+  void adjustFrame(int32_t from, int32_t to);
 };
+
+// Moves rsp from a spill area of `from` bytes to one of `to` bytes.
+void TraceAssembler::adjustFrame(int32_t from, int32_t to) {
+  if (to > from) a_.sub(rsp, to - from);
+  else if (to < from) a_.add(rsp, from - to);
+}
 
 void TraceAssembler::computeLiveness() {
   lastUse_.assign(ins_.size(), kNoRef);
@@ -208,10 +223,16 @@ void TraceAssembler::run() {
     allocate(n);
   }
   exits_.resize(t_.snapshots().size());
+  exitReturns_.resize(t_.snapshots().size());
   for (auto& l : exits_) l = a_.newLabel();
-  for (const Gp& r : kCalleeSaved) a_.push(r);
-  int32_t frameBytes = 8 * stackWords_ + ((stackWords_ % 2) ? 0 : 8);  // rsp 16-aligned
-  a_.sub(rsp, frameBytes);
+  for (auto& l : exitReturns_) l = a_.newLabel();
+  frameBytes_ = 8 * stackWords_ + ((stackWords_ % 2) ? 0 : 8);  // rsp 16-aligned at calls
+  if (req_.parentFrameBytes < 0) {
+    for (const Gp& r : kCalleeSaved) a_.push(r);
+    a_.sub(rsp, frameBytes_);
+  } else {
+    adjustFrame(req_.parentFrameBytes, frameBytes_);
+  }
   loop_ = a_.newLabel();
   a_.bind(loop_);
   for (IrRef n = 0; n < ins_.size(); n++) {
@@ -221,7 +242,8 @@ void TraceAssembler::run() {
     }
     instruction(n);
   }
-  // Exits: each snapshot's stub writes its words to the VM stack and answers its index.
+  // Exits: each snapshot's stub writes its words to the VM stack and goes on through its
+  // target slot: to its own return of the exit's token, or to a side trace.
   Label leave = a_.newLabel();
   for (size_t s = 0; s < exits_.size(); s++) {
     a_.bind(exits_[s]);
@@ -233,14 +255,17 @@ void TraceAssembler::run() {
     for (size_t k = 0; k < frames.size(); k++) {
       if (frames[k].closure == kNoRef) continue;
       load(kAcc, frames[k].closure);
-      a_.mov(kTmp, reinterpret_cast<uint64_t>(closures_ + k));
+      a_.mov(kTmp, reinterpret_cast<uint64_t>(req_.closures + k));
       a_.mov(qword_ptr(kTmp), kAcc);
     }
-    a_.mov(eax, uint32_t(s));
+    a_.mov(kAcc, reinterpret_cast<uint64_t>(req_.exitTargets + s));
+    a_.jmp(qword_ptr(kAcc));
+    a_.bind(exitReturns_[s]);
+    a_.mov(rax, reinterpret_cast<uint64_t>(req_.exitTokens[s]));
     a_.jmp(leave);
   }
   a_.bind(leave);
-  a_.add(rsp, frameBytes);
+  a_.add(rsp, frameBytes_);
   for (size_t k = std::size(kCalleeSaved); k-- > 0;) a_.pop(kCalleeSaved[k]);
   a_.ret();
 }
@@ -395,9 +420,16 @@ void TraceAssembler::instruction(IrRef n) {
       break;
     }
     case IrOp::LOOP:
-      a_.mov(kAcc, reinterpret_cast<uint64_t>(iterations_));
+    case IrOp::LINK:
+      a_.mov(kAcc, reinterpret_cast<uint64_t>(req_.iterations));
       a_.inc(qword_ptr(kAcc));
-      a_.jmp(loop_);
+      if (i.op == IrOp::LOOP) {
+        a_.jmp(loop_);
+      } else {
+        adjustFrame(frameBytes_, req_.linkFrameBytes);
+        a_.mov(kAcc, reinterpret_cast<uint64_t>(req_.linkTo));
+        a_.jmp(kAcc);
+      }
       return;
   }
   if (used && !(loc_[n].kind == Location::Register && loc_[n].reg == done)) result(n, done);
@@ -438,17 +470,22 @@ bool TraceAssembler::fusedWithGuard(IrRef n) {
 
 }  // namespace
 
-CompiledTrace compileTrace(const Trace& trace, const std::string& name, uint64_t* iterations, uint64_t* closures,
-                           bool log) {
+CompiledTrace compileTrace(const TraceRequest& request) {
   CodeHolder code;
   code.init(jit::CodeCache::instance().environment());
   Assembler a(&code);
-  TraceAssembler(trace, a, iterations, closures).run();
+  TraceAssembler assembler(request, a);
+  assembler.run();
   CompiledTrace result;
-  result.entry = reinterpret_cast<TraceFn>(jit::CodeCache::instance().add(code, name));
+  auto* base = static_cast<const uint8_t*>(jit::CodeCache::instance().add(code, request.name));
+  if (!base) return result;
+  result.entry = base;
+  result.loopStart = base + code.labelOffsetFromBase(assembler.loopStart());
+  result.frameBytes = assembler.frameBytes();
   result.codeBytes = code.codeSize();
-  if (result.entry && log)
-    result.disassembly = jit::disassemble(reinterpret_cast<const uint8_t*>(result.entry), code.codeSize());
+  for (size_t s = 0; s < assembler.exitReturns().size(); s++)
+    request.exitTargets[s] = base + code.labelOffsetFromBase(assembler.exitReturns()[s]);
+  if (request.log) result.disassembly = jit::disassemble(base, code.codeSize());
   return result;
 }
 

@@ -2,25 +2,44 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "interp/frame.h"
 #include "jit/tier2/ir.h"
 
 namespace som::tier2 {
 
-// Runs the loop until a guard fails; writes that guard's snapshot words to the VM stack
-// (from `slots` on) and answers the snapshot's index.
-using TraceFn = uint32_t (*)(Value* slots, Frame* frame);
+// A root trace's entry: runs until a guard fails; that guard's exit writes its snapshot's
+// words to the VM stack (from `slots` on) and answers the exit's token. Side traces and
+// LINKs continue in the same native frame layout, so an exit may come from any trace that
+// the root's code reached.
+using TraceFn = const void* (*)(Value* slots, Frame* frame);
 
-struct CompiledTrace {
-  TraceFn entry = nullptr;  // nullptr: the code cache is full
-  size_t codeBytes = 0;
-  std::string disassembly;  // with --jit-log
+struct TraceRequest {
+  const Trace* trace = nullptr;
+  std::string name;                     // for the perf map
+  uint64_t* iterations = nullptr;       // incremented at LOOP and LINK
+  uint64_t* closures = nullptr;         // exits write the blocks of inlined block activations
+                                        // here, one word per snapshot frame
+  std::vector<const void*> exitTokens;  // per snapshot: what its exit answers
+  const void** exitTargets = nullptr;   // per snapshot: where its exit stub goes on after
+                                        // writing the snapshot (set here to the stub's own
+                                        // return; later to a side trace's entry)
+  int32_t parentFrameBytes = -1;        // side traces: the native frame of their parent
+  const void* linkTo = nullptr;         // a trace ending in LINK: the linked trace's loop
+  int32_t linkFrameBytes = 0;           // start and its native frame
+  bool log = false;
 };
 
-// `iterations` is incremented by the code at the end of every iteration; an exit writes
-// the closure of each block activation of its snapshot to closures[frame index].
-CompiledTrace compileTrace(const Trace& trace, const std::string& name, uint64_t* iterations, uint64_t* closures,
-                           bool log);
+struct CompiledTrace {
+  const void* entry = nullptr;      // nullptr: the code cache is full. Roots: a TraceFn;
+                                    // side traces: jumped to from their parent's exit stub
+  const void* loopStart = nullptr;  // where LINKs to this trace jump
+  int32_t frameBytes = 0;           // the trace's spill area below the saved registers
+  size_t codeBytes = 0;
+  std::string disassembly;          // with log
+};
+
+CompiledTrace compileTrace(const TraceRequest& request);
 
 }  // namespace som::tier2

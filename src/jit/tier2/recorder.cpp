@@ -8,6 +8,8 @@
 #include "interp/bytecodes.h"
 #include "interp/interp_mode.h"
 #include "interp/trivial.h"
+#include "jit/tier1/runtime.h"
+#include "jit/tier2/params.h"
 #include "jit/tier2/record_mode.h"
 #include "primitives/registry.h"
 #include "vm/classes.h"
@@ -18,8 +20,6 @@
 namespace som::tier2 {
 
 namespace {
-constexpr uint32_t kMaxTraceBytecodes = 2000;
-constexpr size_t kMaxInlineDepth = 8;
 
 // Primitives a trace may call: they run no SOM code, never unwind, and read nothing of
 // the caller's frame (an error ends the program, as it would anyway).
@@ -50,7 +50,8 @@ bool isLeafPrimitive(Method* m) {
 }
 }  // namespace
 
-Recorder::Recorder(Frame& frame, const uint8_t* header, Value* sp) : header_(header), ip_(header), sp_(sp) {
+Recorder::Recorder(Frame& frame, const uint8_t* start, Value* sp, const uint8_t* ownHeader, CanLink canLink)
+    : header_(ownHeader), canLink_(std::move(canLink)), ip_(start), sp_(sp) {
   levels_.push_back({&frame, 0, nullptr});
   cover(frame.method->frameSize());
   headerDepth_ = depth(cur());
@@ -163,9 +164,15 @@ void RecordMode::send(unsigned lit, unsigned ic) {
 
 Recorder::Outcome Recorder::run() {
   for (uint32_t steps = 0;; steps++) {
-    if (steps >= kMaxTraceBytecodes) {
+    if (steps >= params.maxrecord && canStopHere()) {
       abortReason_ = "trace too long";
       break;
+    }
+    // Reaching the header of a loop that has a trace (not by its back edge: falling into
+    // an inner loop, or a side trace passing through) links to that trace.
+    if (steps > 0 && levels_.size() == 1 && ip_ != header_ && canLink_(ip_, depth(cur()))) {
+      close(IrOp::LINK, ip_);
+      return Outcome::Closed;
     }
     snapshot_ = -1;
     pcs_.push_back({method(), uint32_t(ip_ - method()->code)});
@@ -300,18 +307,7 @@ Recorder::Step Recorder::record() {
       if (taken) next = 3 + readU16(p + 1);
       break;
     }
-    case BC_JUMP_BACK: {
-      const uint8_t* target = p + 3 - readU16(p + 1);
-      if (levels_.size() > 1) return abort("a loop in an inlined method");
-      if (target != header_) return abort("an inner loop");
-      if (depth(level) != headerDepth_) return abort("the stack depth changed around the loop");
-      // The iteration's end: the values the next iteration starts from go to the frame.
-      for (uint32_t i = 0; i < stackBase(level) + depth(level); i++)
-        if (written_[i]) trace_.emit(IrOp::SSTORE, refs_[i], kNoRef, kNoRef, i);
-      trace_.emit(IrOp::LOOP);
-      ip_ = target;
-      return Step::Closed;
-    }
+    case BC_JUMP_BACK: return closeAtBackEdge(p + 3 - readU16(p + 1));
     case BC_SEND: return recordSend(p);
     case BC_RETURN_LOCAL:
     case BC_RETURN_SELF: return recordReturn(bc == BC_RETURN_SELF);
@@ -323,6 +319,47 @@ Recorder::Step Recorder::record() {
   }
   ip_ = p + next;
   return Step::Next;
+}
+
+// A loop's back edge closes the trace: at its own header with LOOP, at another loop's
+// with LINK to that loop's trace (which starts from memory, like LOOP's next iteration).
+Recorder::Step Recorder::closeAtBackEdge(const uint8_t* target) {
+  if (levels_.size() > 1) return abort("a loop in an inlined method");
+  uint32_t d = depth(cur());
+  if (target == header_) {
+    if (d != headerDepth_) return abort("the stack depth changed around the loop");
+    return close(IrOp::LOOP, target);
+  }
+  if (canLink_(target, d)) return close(IrOp::LINK, target);
+  if (header_) return abort("an inner loop that has no trace yet");
+  // A side trace goes on through a loop that has no trace, once, to the next header of
+  // one that has (an outer loop's exit, say, through the next outer iteration to the
+  // inner loop).
+  for (const uint8_t* passed : untracedLoopsPassed_)
+    if (passed == target) return abort("a loop that has no trace");
+  untracedLoopsPassed_.push_back(target);
+  ip_ = target;
+  return Step::Next;
+}
+
+// Ends the trace at loop header `target`: the values the next iteration (or the linked
+// trace) starts from go to the frame, then LOOP or LINK.
+Recorder::Step Recorder::close(IrOp end, const uint8_t* target) {
+  for (uint32_t i = 0; i < stackBase(cur()) + depth(cur()); i++)
+    if (written_[i]) trace_.emit(IrOp::SSTORE, refs_[i], kNoRef, kNoRef, i);
+  trace_.emit(end);
+  if (end == IrOp::LINK) linkHeader_ = target;
+  ip_ = target;
+  return Step::Closed;
+}
+
+// Whether recording may stop before the current bytecode: anywhere in inlined calls
+// (their activations resume in the interpreter), and in the traced activation where its
+// tier-1 code, if it has some, can be entered.
+bool Recorder::canStopHere() const {
+  if (levels_.size() > 1) return true;
+  Method* m = levels_.front().frame->method;
+  return !m->tier1Code || tier1::entryAt(m, uint32_t(ip_ - m->code)) != nullptr;
 }
 
 // A send: guarded on the receiver's class and inlined. Trivial methods become their
@@ -377,7 +414,7 @@ Recorder::Step Recorder::recordSend(const uint8_t* p) {
 // block), run concretely in a real frame at `args`, where the activation would be.
 Recorder::Step Recorder::enterLevel(const uint8_t* p, Method* target, Value* args, IrRef closure) {
   if (target->flags & kOwnsContext) return abort("a method with a context");
-  if (levels_.size() >= kMaxInlineDepth) return abort("inlining too deep");
+  if (levels_.size() >= params.maxinline) return abort("inlining too deep");
   for (const Level& l : levels_)
     if (l.frame->method == target) return abort("recursion");
   Value* end = args + target->frameSize();

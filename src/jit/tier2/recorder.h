@@ -1,10 +1,14 @@
 // The trace recorder: executes one iteration of a hot loop, bytecode by bytecode, on the
 // real frame (so the program goes on exactly as in the interpreter) while emitting its
 // trace IR: the intrinsic sends through the handlers in Record mode (record_mode.h), data
-// movement and control flow itself (as tier 1 does). The iteration's end at the loop
-// header closes the trace; anything the trace cannot express yet aborts recording.
+// movement and control flow itself (as tier 1 does). A root trace starts at its loop's
+// header and closes when it gets back there (LOOP); a side trace starts at a hot exit of
+// another trace. Either also ends at the back edge of a loop that has a trace, by jumping
+// to that trace (LINK): an outer loop's trace enters its inner loop's trace, and a side
+// trace returns to its root. Anything the trace cannot express yet aborts recording.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,7 +22,13 @@ struct RecordMode;
 
 class Recorder {
  public:
-  Recorder(Frame& frame, const uint8_t* header, Value* sp);
+  // Answers whether the loop at `header` has a trace that the recording may jump to when
+  // it reaches the loop's back edge with `depth` operands on the stack.
+  using CanLink = std::function<bool(const uint8_t* header, uint32_t depth)>;
+
+  // Records from `start` (in `frame`, operand stack at `sp`). A root trace gives its loop
+  // header as `ownHeader` (== start); a side trace gives nullptr.
+  Recorder(Frame& frame, const uint8_t* start, Value* sp, const uint8_t* ownHeader, CanLink canLink);
 
   enum class Outcome { Closed, Aborted };
   // Records until the loop closes or recording aborts. Afterwards ip()/sp() say where the
@@ -32,6 +42,7 @@ class Recorder {
   const std::string& abortReason() const { return abortReason_; }
   Trace& trace() { return trace_; }
   uint32_t headerDepth() const { return headerDepth_; }
+  const uint8_t* linkHeader() const { return linkHeader_; }  // closed with LINK: the loop
   uint32_t maxExtent() const { return uint32_t(refs_.size()); }  // stack words the exits may write
   const std::vector<std::pair<Method*, uint32_t>>& recordedPcs() const { return pcs_; }
 
@@ -53,6 +64,9 @@ class Recorder {
   Step enterLevel(const uint8_t* p, Method* target, Value* args, IrRef closure);
   void recordLeafCall(Method* target, uint32_t argc);
   Step recordReturn(bool self);
+  bool canStopHere() const;
+  Step closeAtBackEdge(const uint8_t* target);
+  Step close(IrOp end, const uint8_t* target);
   Step abort(std::string reason) {
     abortReason_ = std::move(reason);
     return Step::Abort;
@@ -70,7 +84,10 @@ class Recorder {
   void guardClass(Value receiver, IrRef ref);
   int32_t snapshot();
 
-  const uint8_t* header_;
+  const uint8_t* header_;  // root traces: the loop header; side traces: nullptr
+  const uint8_t* linkHeader_ = nullptr;
+  CanLink canLink_;
+  std::vector<const uint8_t*> untracedLoopsPassed_;  // side traces: back edges recorded as jumps
   const uint8_t* ip_;
   Value* sp_;
   uint32_t headerDepth_;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -10,100 +11,164 @@
 #include "interp/bytecodes.h"
 #include "interp/interpreter.h"
 #include "jit/tier2/backend.h"
+#include "jit/tier2/params.h"
 #include "jit/tier2/recorder.h"
 #include "vm/universe.h"
 
 namespace som::tier2 {
 namespace {
 
-// Limits and penalties, in one place (command-line overrides: --tier2-threshold).
-struct Parameters {
-  uint32_t threshold = 1000;   // back edges of a loop before it is recorded
-  uint32_t maxAborts = 4;      // recordings of one loop that may abort before it is blacklisted
-  // A trace that leaves before finishing an iteration on most entries recorded a rare
-  // path (the iteration that ended the loop, say): after this many entries, with fewer
-  // than one iteration per two entries, it is dropped and the loop recorded again...
-  uint32_t judgeAfterEntries = 256;
-  uint32_t maxRerecords = 2;   // ...at most this many times; then the loop is blacklisted
+struct Loop;
+struct TraceRecord;
+
+// A guard's exit in compiled code. Counted when taken; once hot, a side trace is recorded
+// from it and its stub jumps there instead of leaving native code.
+struct Exit {
+  TraceRecord* trace;
+  uint32_t snapshot;
+  uint32_t taken = 0;
+  uint32_t needed = 0;  // exits before the next recording (doubles after each abort)
+  uint32_t aborts = 0;
+  bool blacklisted = false;
+  TraceRecord* side = nullptr;
+};
+
+// A compiled trace: the root of a loop or a side trace of an exit. Never freed (like all
+// generated code): other traces may jump into it, and exits answer pointers into it.
+struct TraceRecord {
+  uint32_t id;  // 1, 2, ... in the order of compilation
+  Trace ir;
+  Loop* loop;  // the loop whose tree it belongs to
+  std::string name;
+  CompiledTrace code;
+  std::deque<Exit> exits;  // one per snapshot
+  std::unique_ptr<const void*[]> exitTargets;
+  uint64_t closures[16] = {};  // written by exits: the blocks of inlined block activations
 };
 
 struct Loop {
   uint32_t hits = 0;
-  uint32_t needed = 0;        // hits before the next recording (doubles after each abort)
+  uint32_t needed = 0;  // hits before the next recording (doubles after each abort)
   uint32_t aborts = 0;
   bool blacklisted = false;
-  std::shared_ptr<Trace> trace;  // (shared: an activation resumed at an exit may drop it)
-  TraceFn code = nullptr;
-  uint64_t closures[16] = {};  // written by exits: the blocks of inlined block activations
+  TraceRecord* trace = nullptr;  // the root trace
   uint64_t entries = 0;
-  uint64_t iterations = 0;    // completed in the trace (counted by its code)
+  uint64_t iterations = 0;  // ends of traces of its tree (LOOP and LINK), counted by their code
   uint32_t rerecords = 0;
   uint32_t headerDepth = 0;
-  uint32_t extent = 0;  // VM stack words (from the frame's slots) that exits may write
+  uint32_t sideTraces = 0;
 };
 
-Parameters gParams;
 Stats gStats;
 bool gEnabled = false;
 std::unordered_map<const uint8_t*, Loop> gLoops;  // by loop header
+std::deque<TraceRecord> gTraces;
+uint32_t gMaxExtent = 0;  // VM stack words (from the traced frame's slots) any exit may write
 
 uint32_t stackBase(const Frame& f) { return uint32_t(f.method->numArgs) + f.method->numLocals; }
 
-std::string where(const Frame& f, const uint8_t* header) {
-  return methodName(f.method) + " @" + std::to_string(header - f.method->code);
+std::string where(const Method* m, const uint8_t* pc) { return methodName(m) + " @" + std::to_string(pc - m->code); }
+
+uint64_t microsSince(std::chrono::steady_clock::time_point start) {
+  return uint64_t(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
 }
 
-void logTrace(const Frame& f, const uint8_t* header, Recorder& rec, const CompiledTrace& code) {
+void logTrace(const Frame& f, const TraceRecord& t, Recorder& rec) {
   std::string bytecodes;
   for (auto& [method, pc] : rec.recordedPcs())
     bytecodes += (method == f.method ? "" : "  " + methodName(method) + ":") + describeBytecode(method, pc) + "\n";
+  std::string end = rec.linkHeader() ? "links to the trace of " + where(f.method, rec.linkHeader()) : "loops";
   std::fprintf(stderr,
-               "=== tier2 trace %s: %zu bytecodes, %zu IR instructions, %zu snapshots, %zu bytes\n"
+               "=== tier2 %s: %zu bytecodes, %zu IR instructions, %zu snapshots, %zu bytes; %s\n"
                "--- recorded bytecodes\n%s--- IR (folded, shared)\n%s--- native code\n%s\n",
-               where(f, header).c_str(), rec.recordedPcs().size(), rec.trace().size(),
-               rec.trace().snapshots().size(), code.codeBytes, bytecodes.c_str(), rec.trace().dump().c_str(),
-               code.disassembly.c_str());
+               t.name.c_str(), rec.recordedPcs().size(), t.ir.size(), t.ir.snapshots().size(), t.code.codeBytes,
+               end.c_str(), bytecodes.c_str(), t.ir.dump().c_str(), t.code.disassembly.c_str());
 }
 
-// Runs the trace; its exit has written the snapshot's stack words back; continues where
-// the snapshot says: in the traced activation, or (when the exit is inside inlined calls) in
-// activations resumed for them, whose result then completes the traced activation's send.
-// Drops a trace that rarely completes an iteration (see Parameters).
-void judge(Loop& loop, Frame& frame, const uint8_t* header) {
-  if (loop.entries != gParams.judgeAfterEntries || 2 * loop.iterations >= loop.entries) return;
-  bool again = ++loop.rerecords <= gParams.maxRerecords;
+// Compiles a closed recording into a new trace of `loop`'s tree; `parent` is the exit a
+// side trace starts from. Answers nullptr when the code cache is full.
+TraceRecord* compile(Recorder& rec, Loop& loop, Frame& frame, const std::string& what, Exit* parent) {
+  auto start = std::chrono::steady_clock::now();
+  TraceRecord& t = gTraces.emplace_back();
+  t.id = uint32_t(gTraces.size());
+  t.ir = std::move(rec.trace());
+  t.loop = &loop;
+  t.name = "trace " + std::to_string(t.id) + " " + what;
+  size_t exits = t.ir.snapshots().size();
+  t.exitTargets = std::make_unique<const void*[]>(exits);
+  TraceRequest req;
+  req.trace = &t.ir;
+  req.name = "som-" + t.name;
+  req.iterations = &loop.iterations;
+  req.closures = t.closures;
+  req.exitTargets = t.exitTargets.get();
+  for (uint32_t s = 0; s < exits; s++) {
+    t.exits.push_back({&t, s});
+    t.exits.back().needed = params.hotexit;
+    req.exitTokens.push_back(&t.exits.back());
+  }
+  if (parent) req.parentFrameBytes = parent->trace->code.frameBytes;
+  if (rec.linkHeader()) {
+    const TraceRecord* target = gLoops[rec.linkHeader()].trace;
+    req.linkTo = target->code.loopStart;
+    req.linkFrameBytes = target->code.frameBytes;
+  }
+  req.log = U.options.jitLog;
+  t.code = compileTrace(req);
+  gStats.compileMicros += microsSince(start);
+  if (!t.code.entry) {
+    gTraces.pop_back();
+    return nullptr;
+  }
+  if (rec.maxExtent() > gMaxExtent) gMaxExtent = rec.maxExtent();
+  gStats.codeBytes += t.code.codeBytes;
+  if (U.options.jitLog) logTrace(frame, t, rec);
+  return &t;
+}
+
+bool mayCompileAnother(const Loop& loop, bool side) {
+  return gTraces.size() < params.maxtrace && (!side || loop.sideTraces < params.maxside);
+}
+
+Recorder::CanLink linkableLoops() {
+  return [](const uint8_t* header, uint32_t depth) {
+    auto it = gLoops.find(header);
+    return it != gLoops.end() && it->second.trace && it->second.headerDepth == depth;
+  };
+}
+
+// A root trace that rarely completes an iteration recorded a rare path (the iteration that
+// ended the loop, say): it is dropped and the loop recorded again (see params.def). Traces
+// that link to it keep running its code.
+void judge(Loop& loop, const Method* m, const uint8_t* header) {
+  if (loop.entries != params.judgeentries || 2 * loop.iterations >= loop.entries) return;
+  bool again = ++loop.rerecords <= params.maxrerecord;
   if (U.options.jitLog)
     std::fprintf(stderr, "--- tier2 drops the trace of %s: %llu iterations in %llu entries%s\n",
-                 where(frame, header).c_str(), (unsigned long long)loop.iterations,
-                 (unsigned long long)loop.entries, again ? "; recording again" : "; blacklisted");
+                 where(m, header).c_str(), (unsigned long long)loop.iterations, (unsigned long long)loop.entries,
+                 again ? "; recording again" : "; blacklisted");
   gStats.tracesDropped++;
-  loop.code = nullptr;
-  loop.trace.reset();
+  loop.trace = nullptr;
   loop.entries = loop.iterations = 0;
   loop.hits = 0;
-  loop.needed = gParams.threshold;
+  loop.needed = params.hotloop;
   if (!again) {
     loop.blacklisted = true;
     gStats.loopsBlacklisted++;
   }
 }
 
-bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
-  gStats.traceEntries++;
-  loop.entries++;
-  // Primitives the trace calls may collect: the stack words it stores must be roots.
-  if (frame.slots + loop.extent > U.stackHighWater) U.stackHighWater = frame.slots + loop.extent;
-  frame.ip = ip;
-  uint32_t exit = loop.code(frame.slots, &frame);
-  gStats.exitsTaken++;
-  std::shared_ptr<Trace> trace = loop.trace;
-  judge(loop, frame, ip);
-  const Snapshot& s = trace->snapshots()[exit];
+// Continues after an exit, whose stub has written the snapshot's words back: in the
+// traced activation, or (when the exit is inside inlined calls) in activations resumed for
+// them, whose result then completes the traced activation's send.
+void continueAfter(const Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
+  const Snapshot& s = exit.trace->ir.snapshots()[exit.snapshot];
   const SnapFrame& outer = s.frames[0];
   if (s.frames.size() == 1) {
     sp = frame.slots + stackBase(frame) + outer.depth;
     ip = frame.method->code + outer.pc;
-    return true;
+    return;
   }
   std::vector<ResumePoint> points(s.frames.size() - 1);
   for (size_t k = 1; k < s.frames.size(); k++) {
@@ -112,7 +177,7 @@ bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& un
     points[k - 1] = {f.method, slots, f.method->code + f.pc,
                      slots + f.method->numArgs + f.method->numLocals + f.depth,
                      k + 1 < s.frames.size() ? &points[k] : nullptr, false,
-                     f.closure == kNoRef ? nullptr : reinterpret_cast<Block*>(loop.closures[k])};
+                     f.closure == kNoRef ? nullptr : reinterpret_cast<Block*>(exit.trace->closures[k])};
   }
   Value* end = points.back().sp;
   if (end > U.stackHighWater) U.stackHighWater = end;
@@ -122,6 +187,55 @@ bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& un
   sp[-1] = result;
   ip = frame.method->code + outer.pc + kBytecodes[frame.method->code[outer.pc]].length;
   unwinding = result.isNull();
+}
+
+// A hot exit in the traced activation itself: records from where it left off until the
+// back edge of a loop with a trace, and makes the exit's stub jump to the new code.
+void recordSideTrace(Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
+  Loop& loop = *exit.trace->loop;
+  Recorder rec(frame, ip, sp, nullptr, linkableLoops());
+  Recorder::Outcome outcome = rec.run();
+  std::string name = "trace " + std::to_string(exit.trace->id) + " exit " + std::to_string(exit.snapshot) + " at " +
+                     where(frame.method, ip);
+  ip = rec.ip();
+  sp = rec.sp();
+  unwinding = rec.unwinding();
+  std::string reason = rec.abortReason();
+  if (outcome == Recorder::Outcome::Closed) {
+    if (TraceRecord* side = compile(rec, loop, frame, "(side trace of " + name + ")", &exit)) {
+      exit.side = side;
+      exit.trace->exitTargets[exit.snapshot] = side->code.entry;
+      loop.sideTraces++;
+      gStats.sideTracesCompiled++;
+      return;
+    }
+    reason = "the code cache is full";
+  }
+  gStats.recordingsAborted++;
+  exit.taken = 0;
+  exit.needed *= 2;
+  exit.blacklisted = ++exit.aborts >= params.maxabort || outcome == Recorder::Outcome::Closed;
+  if (U.options.jitLog)
+    std::fprintf(stderr, "--- tier2 side trace abort at %s: %s%s\n", name.c_str(), reason.c_str(),
+                 exit.blacklisted ? " (blacklisted)" : "");
+}
+
+bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
+  gStats.traceEntries++;
+  loop.entries++;
+  // Primitives the trace calls may collect: the stack words it stores must be roots.
+  if (frame.slots + gMaxExtent > U.stackHighWater) U.stackHighWater = frame.slots + gMaxExtent;
+  frame.ip = ip;
+  const uint8_t* header = ip;
+  auto fn = reinterpret_cast<TraceFn>(loop.trace->code.entry);
+  Exit& exit = *static_cast<Exit*>(const_cast<void*>(fn(frame.slots, &frame)));
+  gStats.exitsTaken++;
+  judge(loop, frame.method, header);
+  continueAfter(exit, frame, ip, sp, unwinding);
+  bool inTracedActivation = exit.trace->ir.snapshots()[exit.snapshot].frames.size() == 1;
+  if (inTracedActivation && !exit.side && !exit.blacklisted && !unwinding && ++exit.taken >= exit.needed &&
+      mayCompileAnother(*exit.trace->loop, true))
+    recordSideTrace(exit, frame, ip, sp, unwinding);
   return true;
 }
 
@@ -129,25 +243,22 @@ void penalize(Loop& loop, Frame& frame, const uint8_t* header, const std::string
   gStats.recordingsAborted++;
   loop.hits = 0;
   loop.needed *= 2;
-  if (++loop.aborts >= gParams.maxAborts) {
+  if (++loop.aborts >= params.maxabort) {
     loop.blacklisted = true;
     gStats.loopsBlacklisted++;
   }
   frame.method->invocationCount = 0;  // the interpreter stops asking for a while
   if (U.options.jitLog)
-    std::fprintf(stderr, "--- tier2 abort %s: %s%s\n", where(frame, header).c_str(), reason.c_str(),
+    std::fprintf(stderr, "--- tier2 abort %s: %s%s\n", where(frame.method, header).c_str(), reason.c_str(),
                  loop.blacklisted ? " (blacklisted)" : "");
 }
 
 }  // namespace
 
-void configure(bool enabled) {
-  gEnabled = enabled;
-  if (U.options.tier2Threshold >= 0) gParams.threshold = uint32_t(U.options.tier2Threshold);
-}
+void configure(bool enabled) { gEnabled = enabled; }
 
 bool enabled() { return gEnabled; }
-uint32_t threshold() { return gParams.threshold; }
+uint32_t threshold() { return params.hotloop; }
 
 bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, uint32_t iterations,
                 bool* traced) {
@@ -157,24 +268,24 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
     Loop& loop;
     bool* traced;
     ~Report() {
-      if (traced) *traced = loop.code != nullptr;
+      if (traced) *traced = loop.trace != nullptr;
     }
   } report{loop, traced};
   uint32_t depth = uint32_t(sp - frame.slots) - stackBase(frame);
-  if (loop.code) {
-    if (depth != loop.headerDepth || frame.slots + loop.extent >= U.stackLimit) return false;
+  if (loop.trace) {
+    if (depth != loop.headerDepth || frame.slots + gMaxExtent >= U.stackLimit) return false;
     return runTrace(loop, frame, ip, sp, unwinding);
   }
   if (loop.blacklisted) {
     frame.method->invocationCount = 0;
     return false;
   }
-  if (loop.needed == 0) loop.needed = gParams.threshold;
+  if (loop.needed == 0) loop.needed = params.hotloop;
   loop.hits += iterations;
-  if (loop.hits < loop.needed) return false;
+  if (loop.hits < loop.needed || !mayCompileAnother(loop, false)) return false;
 
   const uint8_t* header = ip;
-  Recorder rec(frame, header, sp);
+  Recorder rec(frame, header, sp, header, linkableLoops());
   Recorder::Outcome outcome = rec.run();
   ip = rec.ip();
   sp = rec.sp();
@@ -183,22 +294,15 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
     penalize(loop, frame, header, rec.abortReason());
     return true;
   }
-  auto start = std::chrono::steady_clock::now();
-  CompiledTrace code = compileTrace(rec.trace(), "som-trace:" + where(frame, header), &loop.iterations, loop.closures, U.options.jitLog);
-  gStats.compileMicros += uint64_t(
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
-  if (!code.entry) {
+  TraceRecord* t = compile(rec, loop, frame, "(root) at " + where(frame.method, header), nullptr);
+  if (!t) {
     penalize(loop, frame, header, "the code cache is full");
     loop.blacklisted = true;
     return true;
   }
-  if (U.options.jitLog) logTrace(frame, header, rec, code);
   gStats.tracesCompiled++;
-  gStats.codeBytes += code.codeBytes;
-  loop.trace = std::make_shared<Trace>(std::move(rec.trace()));
-  loop.code = code.entry;
+  loop.trace = t;
   loop.headerDepth = rec.headerDepth();
-  loop.extent = rec.maxExtent();
   return true;
 }
 

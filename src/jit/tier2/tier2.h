@@ -1,8 +1,10 @@
-// Tier 2: a tracing JIT for hot loops. The interpreter counts loop back edges; past
-// --tier2-threshold the next iteration is recorded (recorder.h) into trace IR (ir.h),
-// compiled (backend.h), and run from then on whenever the loop header is reached with
-// the same operand stack depth. A failing guard leaves the trace at a bytecode boundary
-// described by its snapshot: the frame slots are written back and the interpreter goes on.
+// Tier 2: a tracing JIT for hot loops. The interpreter counts loop back edges; past the
+// `hotloop` parameter (params.def) the next iteration is recorded (recorder.h) into trace
+// IR (ir.h), compiled (backend.h), and run from then on whenever the loop header is
+// reached with the same operand stack depth. A failing guard leaves the trace at a
+// bytecode boundary described by its snapshot: the frame slots are written back and the
+// interpreter (or tier-1 code) goes on. An exit taken often gets a side trace, which its
+// stub then jumps to; traces end by looping or by jumping into another loop's trace.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +14,8 @@
 namespace som::tier2 {
 
 struct Stats {
-  uint64_t tracesCompiled = 0;
+  uint64_t tracesCompiled = 0;      // root traces
+  uint64_t sideTracesCompiled = 0;
   uint64_t recordingsAborted = 0;
   uint64_t loopsBlacklisted = 0;
   uint64_t tracesDropped = 0;
@@ -22,7 +25,7 @@ struct Stats {
   uint64_t codeBytes = 0;
 };
 
-// Configures tier 2 from U.options (threshold, log); `enabled` for --jit=tier2.
+// Enables tier 2 (--jit=tier2 or both); its parameters are in params.h.
 void configure(bool enabled);
 bool enabled();
 uint32_t threshold();  // loop back edges before recording
