@@ -2,7 +2,10 @@
 // algebraic simplification, common-subexpression sharing and guard elimination.
 #include <gtest/gtest.h>
 
+#include <bit>
+
 #include "jit/tier2/ir.h"
+#include "vm/value.h"
 
 using namespace som::tier2;
 
@@ -55,7 +58,8 @@ TEST(TraceIr, AlgebraicIdentities) {
   EXPECT_EQ(ops(t), "SLOAD KWORD KWORD KWORD EQ");  // the constants 0, 1 and 9, then x = 9
 }
 
-// A tag test repeated by the next bytecode is the same instruction, and so is its guard.
+// A tag test repeated before its guard is the same instruction; after the guard held,
+// the tag is known and the test is the constant true, whose guard disappears.
 TEST(TraceIr, PureInstructionsAndEstablishedGuardsAreShared) {
   Trace t;
   int32_t snap = t.addSnapshot({});
@@ -66,11 +70,51 @@ TEST(TraceIr, PureInstructionsAndEstablishedGuardsAreShared) {
     return t.emit(IrOp::EQ, tag, one);
   };
   IrRef first = tagTest();
+  EXPECT_EQ(tagTest(), first);
   t.emit(IrOp::GUARDT, first, kNoRef, kNoRef, 0, snap);
   IrRef again = tagTest();
-  EXPECT_EQ(first, again);
+  ASSERT_TRUE(t.isConstant(again));
+  EXPECT_EQ(t.constant(again), 1u);
   EXPECT_EQ(t.emit(IrOp::GUARDT, again, kNoRef, kNoRef, 0, snap), kNoRef);
   EXPECT_EQ(ops(t), "SLOAD KWORD BAND KWORD EQ GUARDT");
+}
+
+// The two-operand SmallInteger test of the handlers ((a & b) & 7 == 1, (a | b) & 6 == 0)
+// teaches the tags of both operands; sums of known SmallIntegers and boxed Doubles have
+// known tags; so the next bytecode's tests fold away.
+TEST(TraceIr, TagsLearnedFromGuardsAndOperations) {
+  Trace t;
+  int32_t snap = t.addSnapshot({});
+  IrRef a = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 1);
+  IrRef b = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 2);
+  IrRef andTag = t.emit(IrOp::EQ, t.emit(IrOp::BAND, t.emit(IrOp::BAND, a, b), t.konst(7)), t.konst(1));
+  IrRef orTag = t.emit(IrOp::EQ, t.emit(IrOp::BAND, t.emit(IrOp::BOR, a, b), t.konst(6)), t.konst(0));
+  t.emit(IrOp::GUARDT, andTag, kNoRef, kNoRef, 0, snap);
+  t.emit(IrOp::GUARDT, orTag, kNoRef, kNoRef, 0, snap);
+  EXPECT_EQ(t.tagBits(a).mask, 7);
+  EXPECT_EQ(t.tagBits(a).bits, 1);
+  EXPECT_EQ(t.tagBits(b).bits, 1);
+  std::string before = ops(t);
+  IrRef sum = t.emit(IrOp::ADDOV, a, t.konst(8), kNoRef, 0, snap);  // a + (1 - 1) as the handler adds
+  EXPECT_EQ(t.constant(t.emit(IrOp::BAND, sum, t.konst(7))), 1u);
+  IrRef boxed = t.emit(IrOp::BOXD, t.emit(IrOp::FADD, t.emit(IrOp::UNBOXD, a), t.emit(IrOp::UNBOXD, b)),
+                       kNoRef, kNoRef, 0, snap);
+  EXPECT_EQ(t.constant(t.emit(IrOp::BAND, boxed, t.konst(7))), 2u);
+  EXPECT_EQ(ops(t), before + " KWORD ADDOV UNBOXD UNBOXD FADD BOXD KWORD");
+}
+
+// Unboxing a Double that the trace just boxed is the double itself; unboxing a constant
+// is a constant.
+TEST(TraceIr, UnboxingFolds) {
+  Trace t;
+  int32_t snap = t.addSnapshot({});
+  IrRef x = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 1);
+  IrRef product = t.emit(IrOp::FMUL, t.emit(IrOp::UNBOXD, x), t.emit(IrOp::UNBOXD, x));
+  IrRef boxed = t.emit(IrOp::BOXD, product, kNoRef, kNoRef, 0, snap);
+  EXPECT_EQ(t.emit(IrOp::UNBOXD, boxed), product);
+  IrRef two = t.emit(IrOp::UNBOXD, t.konst(som::Value::fromImmediateDouble(2.0).raw()));
+  ASSERT_TRUE(t.isConstant(two));
+  EXPECT_EQ(std::bit_cast<double>(t.constant(two)), 2.0);
 }
 
 // A conditional jump on a comparison's Boolean guards on the comparison itself.

@@ -77,7 +77,7 @@ class TraceAssembler {
   void allocate(IrRef n);
   void expire(IrRef n);
   void instruction(IrRef n);
-  bool fusedWithGuard(IrRef n);
+  bool guardOnComparison(IrRef guard);
 
   bool fitsImm32(uint64_t v) const { return int64_t(v) == int64_t(int32_t(v)); }
   // The value of r as a second operand: a register, a stack word, or a 32-bit immediate;
@@ -139,6 +139,8 @@ class TraceAssembler {
   const Trace& t_;
   Assembler& a_;
   const std::vector<IrIns>& ins_;
+  std::vector<bool> needed_;
+  std::vector<IrRef> sunkInto_;  // comparisons emitted at their guard
   std::vector<IrRef> lastUse_;
   std::vector<uint32_t> uses_;
   std::vector<Location> loc_;
@@ -159,25 +161,56 @@ void TraceAssembler::adjustFrame(int32_t from, int32_t to) {
   else if (to < from) a_.add(rsp, from - to);
 }
 
+// Dead code first: pure instructions and loads whose values nothing needed uses (the
+// recorder emits tag tests that later fold, say) are not emitted. Then each needed value's
+// last use, counting the snapshots of the guards that need it.
 void TraceAssembler::computeLiveness() {
-  lastUse_.assign(ins_.size(), kNoRef);
-  uses_.assign(ins_.size(), 0);
-  auto use = [&](IrRef r, IrRef at) {
-    if (r == kNoRef) return;
-    uses_[r]++;
-    if (lastUse_[r] == kNoRef || lastUse_[r] < at) lastUse_[r] = at;
-  };
-  for (IrRef n = 0; n < ins_.size(); n++) {
+  size_t count = ins_.size();
+  needed_.assign(count, false);
+  auto forEachOperand = [&](IrRef n, auto&& f) {
     const IrIns& i = ins_[n];
     uint8_t operands = kIrOps[uint8_t(i.op)].operands;
-    if (operands > 0) use(i.a, n);
-    if (operands > 1) use(i.b, n);
-    if (operands > 2) use(i.c, n);
+    if (operands > 0) f(i.a);
+    if (operands > 1) f(i.b);
+    if (operands > 2) f(i.c);
     if (i.snapshot >= 0) {
       const Snapshot& s = t_.snapshots()[size_t(i.snapshot)];
-      for (auto& [slot, ref] : s.slots) use(ref, n);
-      for (const SnapFrame& f : s.frames) use(f.closure, n);
+      for (auto& [slot, ref] : s.slots) f(ref);
+      for (const SnapFrame& f2 : s.frames) f(f2.closure);
     }
+  };
+  for (IrRef n = IrRef(count); n-- > 0;) {
+    IrOp op = ins_[n].op;
+    bool removable = (kIrOps[uint8_t(op)].flags & Pure) || op == IrOp::LOAD || op == IrOp::LOADB ||
+                     op == IrOp::LOADX;
+    if (!removable) needed_[n] = true;
+    if (needed_[n])
+      forEachOperand(n, [&](IrRef r) {
+        if (r != kNoRef) needed_[r] = true;
+      });
+  }
+  uses_.assign(count, 0);
+  for (IrRef n = 0; n < count; n++)
+    if (needed_[n])
+      forEachOperand(n, [&](IrRef r) {
+        if (r != kNoRef) uses_[r]++;
+      });
+  // A comparison used only by a guard is emitted at the guard, as compare-and-branch, so
+  // its operands live until there.
+  sunkInto_.assign(count, kNoRef);
+  for (IrRef g = 0; g < count; g++) {
+    const IrIns& i = ins_[g];
+    if (!needed_[g] || (i.op != IrOp::GUARDT && i.op != IrOp::GUARDF) || uses_[i.a] != 1) continue;
+    IrOp c = ins_[i.a].op;
+    if (c == IrOp::EQ || c == IrOp::LT || c == IrOp::LE || c == IrOp::ULT) sunkInto_[i.a] = g;
+  }
+  lastUse_.assign(count, kNoRef);
+  for (IrRef n = 0; n < count; n++) {
+    if (!needed_[n]) continue;
+    IrRef at = sunkInto_[n] != kNoRef ? sunkInto_[n] : n;
+    forEachOperand(n, [&](IrRef r) {
+      if (r != kNoRef && (lastUse_[r] == kNoRef || lastUse_[r] < at)) lastUse_[r] = at;
+    });
   }
 }
 
@@ -201,7 +234,7 @@ void TraceAssembler::allocate(IrRef n) {
     loc_[n] = {Location::Constant, Gp(), 0, uint64_t(i.imm)};
     return;
   }
-  if (!producesValue(i.op) || lastUse_[n] == kNoRef) return;
+  if (!producesValue(i.op) || lastUse_[n] == kNoRef || sunkInto_[n] != kNoRef) return;
   for (size_t g = 0; g < std::size(kAllocatable); g++) {
     if (free_[g]) {
       free_[g] = false;
@@ -236,11 +269,8 @@ void TraceAssembler::run() {
   loop_ = a_.newLabel();
   a_.bind(loop_);
   for (IrRef n = 0; n < ins_.size(); n++) {
-    if (fusedWithGuard(n)) {
-      n++;  // the guard was emitted with its comparison
-      continue;
-    }
-    instruction(n);
+    if (!needed_[n] || sunkInto_[n] != kNoRef) continue;
+    if (!guardOnComparison(n)) instruction(n);
   }
   // Exits: each snapshot's stub writes its words to the VM stack and goes on through its
   // target slot: to its own return of the exit's token, or to a side trace.
@@ -435,37 +465,26 @@ void TraceAssembler::instruction(IrRef n) {
   if (used && !(loc_[n].kind == Location::Register && loc_[n].reg == done)) result(n, done);
 }
 
-// A comparison whose only use is the guard right after it: compare and branch to the
-// exit, without materialising the condition.
-bool TraceAssembler::fusedWithGuard(IrRef n) {
-  const IrIns& i = ins_[n];
-  if (n + 1 >= ins_.size() || uses_[n] != 1) return false;
-  const IrIns& g = ins_[n + 1];
-  if ((g.op != IrOp::GUARDT && g.op != IrOp::GUARDF) || g.a != n) return false;
-  bool holdsWhenTrue = g.op == IrOp::GUARDT;
+// A guard on a comparison sunk into it: compare and branch to the exit, without
+// materialising the condition.
+bool TraceAssembler::guardOnComparison(IrRef guard) {
+  const IrIns& g = ins_[guard];
+  if ((g.op != IrOp::GUARDT && g.op != IrOp::GUARDF) || sunkInto_[g.a] != guard) return false;
+  const IrIns& i = ins_[g.a];
   Label exit = exits_[size_t(g.snapshot)];
-  switch (i.op) {
-    case IrOp::EQ:
-    case IrOp::LT:
-    case IrOp::LE:
-    case IrOp::ULT: {
-      Operand left = compared(i.a);
-      if (left.isMem() && loc_[i.b].kind == Location::Stack) {  // (no memory-to-memory cmp)
-        load(kAcc, i.a);
-        left = kAcc;
-      }
-      a_.emit(Inst::kIdCmp, left, source(i.b, kTmp));
-      // Leave when the condition does not have the value the guard needs.
-      bool leaveOnTrue = !holdsWhenTrue;
-      if (i.op == IrOp::EQ) leaveOnTrue ? a_.je(exit) : a_.jne(exit);
-      else if (i.op == IrOp::LT) leaveOnTrue ? a_.jl(exit) : a_.jge(exit);
-      else if (i.op == IrOp::LE) leaveOnTrue ? a_.jle(exit) : a_.jg(exit);
-      else leaveOnTrue ? a_.jb(exit) : a_.jae(exit);
-      return true;
-    }
-    default:
-      return false;
+  Operand left = compared(i.a);
+  if (left.isMem() && loc_[i.b].kind == Location::Stack) {  // (no memory-to-memory cmp)
+    load(kAcc, i.a);
+    left = kAcc;
   }
+  a_.emit(Inst::kIdCmp, left, source(i.b, kTmp));
+  // Leave when the condition does not have the value the guard needs.
+  bool leaveOnTrue = g.op == IrOp::GUARDF;
+  if (i.op == IrOp::EQ) leaveOnTrue ? a_.je(exit) : a_.jne(exit);
+  else if (i.op == IrOp::LT) leaveOnTrue ? a_.jl(exit) : a_.jge(exit);
+  else if (i.op == IrOp::LE) leaveOnTrue ? a_.jle(exit) : a_.jg(exit);
+  else leaveOnTrue ? a_.jb(exit) : a_.jae(exit);
+  return true;
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 #include "jit/tier2/ir.h"
 
+#include <bit>
 #include <cstdio>
 #include <cstdlib>
+
+#include "vm/value.h"
 
 namespace som::tier2 {
 
@@ -18,7 +21,74 @@ constexpr IrRef kHolds = kNoRef - 1;  // fold(): a guard known to hold, nothing 
 
 IrRef Trace::append(const IrIns& i) {
   ins_.push_back(i);
+  tagBits_.push_back(deriveTagBits(i));
+  if (i.op == IrOp::GUARDT || i.op == IrOp::GUARDF) learnFromGuard(i);
   return IrRef(ins_.size() - 1);
+}
+
+// Tag bits that follow from an operation's operands. Sums, differences and products of
+// words with fully known low bits have known low bits (carries only go upwards).
+Trace::TagBits Trace::deriveTagBits(const IrIns& i) const {
+  constexpr uint8_t kAll = 7;
+  TagBits a = tagBits(i.a), b = tagBits(i.b);
+  switch (i.op) {
+    case IrOp::KWORD: return {kAll, uint8_t(i.imm & kAll)};
+    case IrOp::BAND: {
+      uint8_t mask = (a.mask & b.mask) | (a.mask & ~a.bits) | (b.mask & ~b.bits);
+      return {uint8_t(mask & kAll), uint8_t(a.bits & b.bits & mask)};
+    }
+    case IrOp::BOR: {
+      uint8_t mask = (a.mask & b.mask) | (a.mask & a.bits) | (b.mask & b.bits);
+      return {uint8_t(mask & kAll), uint8_t((a.bits | b.bits) & mask)};
+    }
+    case IrOp::ADD:
+    case IrOp::ADDOV:
+      if (a.mask == kAll && b.mask == kAll) return {kAll, uint8_t((a.bits + b.bits) & kAll)};
+      return {};
+    case IrOp::SUB:
+    case IrOp::SUBOV:
+      if (a.mask == kAll && b.mask == kAll) return {kAll, uint8_t((a.bits - b.bits) & kAll)};
+      return {};
+    case IrOp::MULOV:
+      if (a.mask == kAll && b.mask == kAll) return {kAll, uint8_t((a.bits * b.bits) & kAll)};
+      return {};
+    case IrOp::SELECT: {
+      TagBits c = tagBits(i.c);
+      uint8_t mask = b.mask & c.mask & ~(b.bits ^ c.bits);
+      return {mask, uint8_t(b.bits & mask)};
+    }
+    case IrOp::EQ: case IrOp::LT: case IrOp::LE: case IrOp::ULT:
+    case IrOp::FLT: case IrOp::FLE: case IrOp::FEQ:
+      return {6, 0};  // 0 or 1
+    case IrOp::BOXD: return {kAll, uint8_t(Tag::Double)};
+    default: return {};
+  }
+}
+
+// A guard that `(x & K) == C` (K within the tag bits) holds makes those bits of x known;
+// known ones of an AND and known zeros of an OR are known of both operands too.
+void Trace::learnFromGuard(const IrIns& guard) {
+  const IrIns& cond = ins_[guard.a];
+  if (guard.op != IrOp::GUARDT || cond.op != IrOp::EQ || !isConstant(cond.b)) return;
+  const IrIns& masked = ins_[cond.a];
+  if (masked.op != IrOp::BAND || !isConstant(masked.b)) return;
+  uint64_t k = constant(masked.b), c = constant(cond.b);
+  if (k > 7 || (c & ~k) != 0) return;
+  learn(masked.a, uint8_t(k), uint8_t(c));
+}
+
+void Trace::learn(IrRef r, uint8_t mask, uint8_t bits) {
+  TagBits& t = tagBits_[r];
+  t.mask |= mask;
+  t.bits = uint8_t((t.bits & ~mask) | (bits & mask));
+  const IrIns& i = ins_[r];
+  if (i.op == IrOp::BAND && (mask & bits)) {
+    learn(i.a, mask & bits, mask & bits);
+    learn(i.b, mask & bits, mask & bits);
+  } else if (i.op == IrOp::BOR && (mask & ~bits)) {
+    learn(i.a, uint8_t(mask & ~bits), 0);
+    learn(i.b, uint8_t(mask & ~bits), 0);
+  }
 }
 
 int32_t Trace::addSnapshot(Snapshot s) {
@@ -36,6 +106,7 @@ IrRef Trace::fold(IrIns& i) {
       if (ka && kb) return konst(a & b);
       if (i.a == i.b) return i.a;
       if (kb && b == ~uint64_t(0)) return i.a;
+      if (kb && b <= 7 && (tagBits(i.a).mask & b) == b) return konst(tagBits(i.a).bits & b);  // a known tag
       break;
     case IrOp::BOR:
       if (ka && kb) return konst(a | b);
@@ -82,6 +153,10 @@ IrRef Trace::fold(IrIns& i) {
     case IrOp::SELECT:
       if (ka) return a ? i.b : i.c;
       if (i.b == i.c) return i.b;
+      break;
+    case IrOp::UNBOXD:
+      if (ka) return konst(std::bit_cast<uint64_t>(Value::fromRaw(a).asImmediateDouble()));
+      if (ins_[i.a].op == IrOp::BOXD) return ins_[i.a].a;  // the double just boxed
       break;
     case IrOp::GUARDT:
     case IrOp::GUARDF:

@@ -78,11 +78,23 @@ class Trace {
 
   std::string dump() const;  // one instruction per line, LuaJIT-style
 
+  // What is known of the low three bits (the tag) of a value: `mask` says which bits are
+  // known, `bits` their values. From constants, from the operations that made the value,
+  // and from guards emitted so far (a tag test that held).
+  struct TagBits {
+    uint8_t mask = 0, bits = 0;
+  };
+  TagBits tagBits(IrRef r) const { return r == kNoRef ? TagBits{} : tagBits_[r]; }
+
  private:
   IrRef fold(IrIns& i);
   IrRef append(const IrIns& i);
+  TagBits deriveTagBits(const IrIns& i) const;
+  void learnFromGuard(const IrIns& guard);
+  void learn(IrRef r, uint8_t mask, uint8_t bits);
 
   std::vector<IrIns> ins_;
+  std::vector<TagBits> tagBits_;  // per instruction
   std::vector<Snapshot> snapshots_;
   struct Key {
     IrOp op;
