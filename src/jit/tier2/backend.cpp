@@ -19,12 +19,14 @@
 
 #include <asmjit/x86.h>
 
+#include <bit>
 #include <cstdio>
 #include <vector>
 
 #include "jit/backend/code_cache.h"
 #include "jit/backend/disasm.h"
 #include "jit/backend/double_encoding.h"
+#include "vm/numbers.h"
 
 namespace som::tier2 {
 
@@ -55,6 +57,8 @@ bool producesValue(IrOp op) {
     case IrOp::GUARDT:
     case IrOp::GUARDF:
     case IrOp::SSTORE:
+    case IrOp::HEAD:
+    case IrOp::PHI:
     case IrOp::LOOP:
     case IrOp::LINK:
       return false;
@@ -74,10 +78,46 @@ class TraceAssembler {
 
  private:
   void computeLiveness();
+  void findValuesOnlyExitsNeed();
+  IrRef materializedFrom(IrRef r, int32_t snapshot) const;
+  void materialize(IrRef r, int32_t snapshot);  // into kAcc, in an exit stub
+  bool emitted(IrRef n) const { return needed_[n] && !atExit_[n]; }
+  // Calls f(r) for each operand of n, and if `snapshots`, for each value its snapshot lists.
+  template <class F>
+  void forEachOperand(IrRef n, bool snapshots, F&& f) const {
+    const IrIns& i = ins_[n];
+    uint8_t operands = kIrOps[uint8_t(i.op)].operands;
+    if (operands > 0 && i.a != kNoRef) f(i.a);
+    if (operands > 1 && i.b != kNoRef) f(i.b);
+    if (operands > 2 && i.c != kNoRef) f(i.c);
+    if (snapshots && i.snapshot >= 0) {
+      const Snapshot& s = t_.snapshots()[size_t(i.snapshot)];
+      for (auto& [slot, ref] : s.slots) f(ref);
+      for (const SnapFrame& frame : s.frames)
+        if (frame.closure != kNoRef) f(frame.closure);
+    }
+  }
+  // The values n's code uses where it is emitted: its operands, and what its snapshot's
+  // exit writes (for values computed at the exit, their operands). Nothing for values
+  // computed at exits and for PHIs between them.
+  template <class F>
+  void forEachUse(IrRef n, F&& f) const {
+    if (atExit_[n] || (ins_[n].op == IrOp::PHI && atExit_[ins_[n].a])) return;
+    forEachOperand(n, false, f);
+    int32_t s = ins_[n].snapshot;
+    if (s < 0) return;
+    for (auto& [slot, ref] : t_.snapshots()[size_t(s)].slots) {
+      if (!atExit_[ref]) f(ref);
+      else if (IrRef from = materializedFrom(ref, s); from != kNoRef) f(from);
+    }
+    for (const SnapFrame& frame : t_.snapshots()[size_t(s)].frames)
+      if (frame.closure != kNoRef) f(frame.closure);
+  }
   void allocate(IrRef n);
   void expire(IrRef n);
   void instruction(IrRef n);
   bool guardOnComparison(IrRef guard);
+  void phiMoves();
 
   bool fitsImm32(uint64_t v) const { return int64_t(v) == int64_t(int32_t(v)); }
   // The value of r as a second operand: a register, a stack word, or a 32-bit immediate;
@@ -140,7 +180,12 @@ class TraceAssembler {
   Assembler& a_;
   const std::vector<IrIns>& ins_;
   std::vector<bool> needed_;
+  std::vector<bool> atExit_;       // values computed by the exit stubs that need them
+  std::vector<IrRef> onlyGuard_;   // per snapshot: its one emitted guard, or kNoRef
   std::vector<IrRef> sunkInto_;  // comparisons emitted at their guard
+  IrRef head_ = kNoRef, loopEnd_ = kNoRef;  // a peeled loop's HEAD and LOOP
+  int32_t phiTemps_ = 0;                   // spill words for the PHIs' parallel move
+  Label body_;
   std::vector<IrRef> lastUse_;
   std::vector<uint32_t> uses_;
   std::vector<Location> loc_;
@@ -162,55 +207,183 @@ void TraceAssembler::adjustFrame(int32_t from, int32_t to) {
 }
 
 // Dead code first: pure instructions and loads whose values nothing needed uses (the
-// recorder emits tag tests that later fold, say) are not emitted. Then each needed value's
-// last use, counting the snapshots of the guards that need it.
+// recorder emits tag tests that later fold, say) are not emitted. Then the values only
+// exits need (atExit_), then each value's uses and last use.
 void TraceAssembler::computeLiveness() {
   size_t count = ins_.size();
   needed_.assign(count, false);
-  auto forEachOperand = [&](IrRef n, auto&& f) {
-    const IrIns& i = ins_[n];
-    uint8_t operands = kIrOps[uint8_t(i.op)].operands;
-    if (operands > 0) f(i.a);
-    if (operands > 1) f(i.b);
-    if (operands > 2) f(i.c);
-    if (i.snapshot >= 0) {
-      const Snapshot& s = t_.snapshots()[size_t(i.snapshot)];
-      for (auto& [slot, ref] : s.slots) f(ref);
-      for (const SnapFrame& f2 : s.frames) f(f2.closure);
-    }
-  };
   for (IrRef n = IrRef(count); n-- > 0;) {
     IrOp op = ins_[n].op;
     bool removable = (kIrOps[uint8_t(op)].flags & Pure) || op == IrOp::LOAD || op == IrOp::LOADB ||
                      op == IrOp::LOADX;
     if (!removable) needed_[n] = true;
     if (needed_[n])
-      forEachOperand(n, [&](IrRef r) {
-        if (r != kNoRef) needed_[r] = true;
-      });
+      forEachOperand(n, true, [&](IrRef r) { needed_[r] = true; });
   }
+  findValuesOnlyExitsNeed();
   uses_.assign(count, 0);
   for (IrRef n = 0; n < count; n++)
-    if (needed_[n])
-      forEachOperand(n, [&](IrRef r) {
-        if (r != kNoRef) uses_[r]++;
-      });
+    if (needed_[n]) forEachUse(n, [&](IrRef r) { uses_[r]++; });
   // A comparison used only by a guard is emitted at the guard, as compare-and-branch, so
   // its operands live until there.
   sunkInto_.assign(count, kNoRef);
   for (IrRef g = 0; g < count; g++) {
     const IrIns& i = ins_[g];
-    if (!needed_[g] || (i.op != IrOp::GUARDT && i.op != IrOp::GUARDF) || uses_[i.a] != 1) continue;
+    if (!emitted(g) || (i.op != IrOp::GUARDT && i.op != IrOp::GUARDF) || uses_[i.a] != 1) continue;
     IrOp c = ins_[i.a].op;
     if (c == IrOp::EQ || c == IrOp::LT || c == IrOp::LE || c == IrOp::ULT) sunkInto_[i.a] = g;
+  }
+  // A peeled loop (loop.cpp): what the body uses from before HEAD, and the PHIs' operands,
+  // live until the back edge (LOOP), where the PHIs' moves are made.
+  head_ = loopEnd_ = kNoRef;
+  for (IrRef n = 0; n < count; n++) {
+    if (ins_[n].op == IrOp::HEAD) head_ = n;
+    if (ins_[n].op == IrOp::LOOP) loopEnd_ = n;
   }
   lastUse_.assign(count, kNoRef);
   for (IrRef n = 0; n < count; n++) {
     if (!needed_[n]) continue;
-    IrRef at = sunkInto_[n] != kNoRef ? sunkInto_[n] : n;
-    forEachOperand(n, [&](IrRef r) {
-      if (r != kNoRef && (lastUse_[r] == kNoRef || lastUse_[r] < at)) lastUse_[r] = at;
+    IrRef at = sunkInto_[n] != kNoRef ? sunkInto_[n] : ins_[n].op == IrOp::PHI ? loopEnd_ : n;
+    forEachUse(n, [&](IrRef r) {
+      IrRef until = head_ != kNoRef && r < head_ && at > head_ ? loopEnd_ : at;
+      if (lastUse_[r] == kNoRef || lastUse_[r] < until) lastUse_[r] = until;
     });
+  }
+}
+
+// Boxed Doubles and Booleans that only snapshots use (and PHIs between such values) are
+// not computed in the trace: the exit stubs that write them compute them (materialize()),
+// from their operands. So the loop keeps doubles unboxed, and a boxed Double that has no
+// immediate form costs an allocation only if an exit needs it.
+void TraceAssembler::findValuesOnlyExitsNeed() {
+  size_t count = ins_.size();
+  atExit_.assign(count, false);
+  for (IrRef n = 0; n < count; n++) {
+    const IrIns& i = ins_[n];
+    atExit_[n] = needed_[n] && (i.op == IrOp::BOXD || (i.op == IrOp::SELECT && t_.isConstant(i.b) &&
+                                                       t_.isConstant(i.c) && !t_.isConstant(i.a)));
+  }
+  auto carried = [&](IrRef from, IrRef to) {  // a PHI that moves `to` into `from`
+    for (IrRef n = 0; n < count; n++)
+      if (needed_[n] && ins_[n].op == IrOp::PHI && ins_[n].a == from && ins_[n].b == to && !atExit_[from])
+        return true;
+    return false;
+  };
+  // A PHI between two such values needs no move if their operands are the same or
+  // carried by PHIs of their own: an exit in the body then computes the carried value.
+  auto sameShape = [&](IrRef x, IrRef y) {
+    const IrIns &a = ins_[x], &b = ins_[y];
+    return a.op == b.op && a.imm == b.imm && (a.a == b.a || carried(a.a, b.a)) &&
+           (a.op != IrOp::SELECT || (a.b == b.b && a.c == b.c));
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    auto unsink = [&](IrRef r) {
+      if (r != kNoRef && atExit_[r]) {
+        atExit_[r] = false;
+        changed = true;
+      }
+    };
+    for (IrRef n = 0; n < count; n++) {
+      if (!needed_[n]) continue;
+      const IrIns& i = ins_[n];
+      if (i.op == IrOp::PHI) {
+        if (!(atExit_[i.a] && atExit_[i.b] && sameShape(i.a, i.b))) {
+          unsink(i.a);
+          unsink(i.b);
+        }
+      } else if (!atExit_[n]) {
+        forEachOperand(n, false, unsink);
+      }
+    }
+  }
+  // Which guard a snapshot's stub is for, when only one guard uses it.
+  onlyGuard_.assign(t_.snapshots().size(), kNoRef);
+  std::vector<uint32_t> guards(t_.snapshots().size(), 0);
+  for (IrRef n = 0; n < count; n++)
+    if (emitted(n) && ins_[n].snapshot >= 0) {
+      guards[size_t(ins_[n].snapshot)]++;
+      onlyGuard_[size_t(ins_[n].snapshot)] = n;
+    }
+  for (size_t s = 0; s < guards.size(); s++)
+    if (guards[s] != 1) onlyGuard_[s] = kNoRef;
+}
+
+// The operands a value computed at an exit of snapshot `s` needs: none for a Boolean of
+// the condition whose guard failed there (its value is known), else its first operand.
+IrRef TraceAssembler::materializedFrom(IrRef r, int32_t s) const {
+  const IrIns& i = ins_[r];
+  if (i.op == IrOp::SELECT && onlyGuard_[size_t(s)] != kNoRef && ins_[onlyGuard_[size_t(s)]].a == i.a)
+    return kNoRef;
+  return i.a;
+}
+
+// A boxed Double that has no immediate form, for an exit (it may collect: the trace's
+// values are in registers saved on the native stack, which the collector scans).
+uint64_t boxDoubleAtExit(uint64_t bits) { return newDouble(std::bit_cast<double>(bits)).raw(); }
+
+// Computes a value that only exits need into kAcc, in the stub of snapshot `s`.
+void TraceAssembler::materialize(IrRef r, int32_t s) {
+  const IrIns& i = ins_[r];
+  if (i.op == IrOp::SELECT) {
+    if (materializedFrom(r, s) == kNoRef) {  // this exit's guard failed on the condition
+      load(kAcc, ins_[onlyGuard_[size_t(s)]].op == IrOp::GUARDF ? i.b : i.c);
+      return;
+    }
+    load(kTmp, i.b);
+    load(kTmp2, i.c);
+    a_.emit(Inst::kIdCmp, compared(i.a), Imm(0));
+    a_.cmovne(kTmp2, kTmp);
+    a_.mov(kAcc, kTmp2);
+    return;
+  }
+  Label slow = a_.newLabel(), done = a_.newLabel();  // BOXD
+  load(kAcc, i.a);
+  jit::emitBoxDouble(a_, kAcc, kTmp, slow);
+  a_.jmp(done);
+  a_.bind(slow);
+  const Gp saved[] = {kSlots, kFrame, rax, rcx, rdx, r8};  // (an even number: rsp stays aligned)
+  for (const Gp& g : saved) a_.push(g);
+  a_.mov(rdi, kAcc);
+  a_.mov(rax, reinterpret_cast<uint64_t>(&boxDoubleAtExit));
+  a_.call(rax);
+  a_.mov(kAcc, rax);
+  for (size_t k = std::size(saved); k-- > 0;) a_.pop(saved[k]);
+  a_.bind(done);
+}
+
+// The PHIs' moves at the back edge, as one parallel assignment: through spill words when
+// a PHI's destination is another one's source.
+void TraceAssembler::phiMoves() {
+  auto same = [&](IrRef x, IrRef y) {
+    const Location &a = loc_[x], &b = loc_[y];
+    if (a.kind != b.kind) return false;
+    if (a.kind == Location::Register) return a.reg == b.reg;
+    if (a.kind == Location::Stack) return a.offset == b.offset;
+    return false;
+  };
+  std::vector<std::pair<IrRef, IrRef>> moves;  // (destination, source)
+  for (IrRef n = head_; n < loopEnd_; n++)
+    if (ins_[n].op == IrOp::PHI && !atExit_[ins_[n].a] && !same(ins_[n].a, ins_[n].b))
+      moves.push_back({ins_[n].a, ins_[n].b});
+  bool conflict = false;
+  for (size_t i = 0; i < moves.size(); i++)
+    for (size_t j = 0; j < moves.size(); j++)
+      if (i != j && same(moves[i].first, moves[j].second)) conflict = true;
+  if (!conflict) {
+    for (auto& [dst, src] : moves) {
+      load(kAcc, src);
+      result(dst, kAcc);
+    }
+    return;
+  }
+  for (size_t i = 0; i < moves.size(); i++) {
+    load(kAcc, moves[i].second);
+    a_.mov(qword_ptr(rsp, phiTemps_ + int32_t(8 * i)), kAcc);
+  }
+  for (size_t i = 0; i < moves.size(); i++) {
+    a_.mov(kAcc, qword_ptr(rsp, phiTemps_ + int32_t(8 * i)));
+    result(moves[i].first, kAcc);
   }
 }
 
@@ -234,7 +407,7 @@ void TraceAssembler::allocate(IrRef n) {
     loc_[n] = {Location::Constant, Gp(), 0, uint64_t(i.imm)};
     return;
   }
-  if (!producesValue(i.op) || lastUse_[n] == kNoRef || sunkInto_[n] != kNoRef) return;
+  if (!producesValue(i.op) || lastUse_[n] == kNoRef || sunkInto_[n] != kNoRef || atExit_[n]) return;
   for (size_t g = 0; g < std::size(kAllocatable); g++) {
     if (free_[g]) {
       free_[g] = false;
@@ -255,6 +428,10 @@ void TraceAssembler::run() {
     expire(n);
     allocate(n);
   }
+  uint32_t phis = 0;
+  for (const IrIns& i : ins_) phis += i.op == IrOp::PHI;
+  phiTemps_ = 8 * stackWords_;
+  stackWords_ += int32_t(phis);
   exits_.resize(t_.snapshots().size());
   exitReturns_.resize(t_.snapshots().size());
   for (auto& l : exits_) l = a_.newLabel();
@@ -267,9 +444,10 @@ void TraceAssembler::run() {
     adjustFrame(req_.parentFrameBytes, frameBytes_);
   }
   loop_ = a_.newLabel();
+  body_ = a_.newLabel();
   a_.bind(loop_);
   for (IrRef n = 0; n < ins_.size(); n++) {
-    if (!needed_[n] || sunkInto_[n] != kNoRef) continue;
+    if (!emitted(n) || sunkInto_[n] != kNoRef) continue;
     if (!guardOnComparison(n)) instruction(n);
   }
   // Exits: each snapshot's stub writes its words to the VM stack and goes on through its
@@ -278,7 +456,8 @@ void TraceAssembler::run() {
   for (size_t s = 0; s < exits_.size(); s++) {
     a_.bind(exits_[s]);
     for (auto& [slot, ref] : t_.snapshots()[s].slots) {
-      load(kAcc, ref);
+      if (atExit_[ref]) materialize(ref, int32_t(s));
+      else load(kAcc, ref);
       a_.mov(qword_ptr(kSlots, int32_t(8 * slot)), kAcc);
     }
     const auto& frames = t_.snapshots()[s].frames;
@@ -449,12 +628,18 @@ void TraceAssembler::instruction(IrRef n) {
       for (size_t k = saved.size(); k-- > 0;) a_.pop(saved[k]);
       break;
     }
+    case IrOp::HEAD:
+      a_.bind(body_);
+      return;
+    case IrOp::PHI:
+      return;  // (moved at LOOP)
     case IrOp::LOOP:
     case IrOp::LINK:
       a_.mov(kAcc, reinterpret_cast<uint64_t>(req_.iterations));
       a_.inc(qword_ptr(kAcc));
       if (i.op == IrOp::LOOP) {
-        a_.jmp(loop_);
+        if (head_ != kNoRef) phiMoves();
+        a_.jmp(head_ != kNoRef ? body_ : loop_);
       } else {
         adjustFrame(frameBytes_, req_.linkFrameBytes);
         a_.mov(kAcc, reinterpret_cast<uint64_t>(req_.linkTo));

@@ -91,6 +91,11 @@ void Trace::learn(IrRef r, uint8_t mask, uint8_t bits) {
   }
 }
 
+void Trace::truncate(size_t size) {
+  ins_.resize(size);
+  tagBits_.resize(size);
+}
+
 int32_t Trace::addSnapshot(Snapshot s) {
   snapshots_.push_back(std::move(s));
   return int32_t(snapshots_.size() - 1);
@@ -162,8 +167,7 @@ IrRef Trace::fold(IrIns& i) {
     case IrOp::GUARDF:
       if (ka) {
         if ((a != 0) == (i.op == IrOp::GUARDT)) return kHolds;
-        std::fprintf(stderr, "tier2: a guard that always fails was recorded\n");
-        std::abort();
+        failingGuard_ = true;  // emitted: it always exits
       }
       break;
     default:

@@ -69,10 +69,13 @@ class Trace {
              int32_t snapshot = -1);
   IrRef konst(uint64_t raw) { return emit(IrOp::KWORD, kNoRef, kNoRef, kNoRef, int64_t(raw)); }
   int32_t addSnapshot(Snapshot s);
+  void truncate(size_t size);  // drops trailing effects (never shared)
 
   bool isConstant(IrRef r) const { return r != kNoRef && ins_[r].op == IrOp::KWORD; }
   uint64_t constant(IrRef r) const { return uint64_t(ins_[r].imm); }
   const std::vector<IrIns>& instructions() const { return ins_; }
+  // Whether a guard was emitted whose condition is constant and false (it always exits).
+  bool hasFailingGuard() const { return failingGuard_; }
   const std::vector<Snapshot>& snapshots() const { return snapshots_; }
   size_t size() const { return ins_.size(); }
 
@@ -95,6 +98,7 @@ class Trace {
 
   std::vector<IrIns> ins_;
   std::vector<TagBits> tagBits_;  // per instruction
+  bool failingGuard_ = false;
   std::vector<Snapshot> snapshots_;
   struct Key {
     IrOp op;

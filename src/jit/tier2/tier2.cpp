@@ -11,6 +11,7 @@
 #include "interp/bytecodes.h"
 #include "interp/interpreter.h"
 #include "jit/tier2/backend.h"
+#include "jit/tier2/loop.h"
 #include "jit/tier2/params.h"
 #include "jit/tier2/recorder.h"
 #include "vm/universe.h"
@@ -74,16 +75,18 @@ uint64_t microsSince(std::chrono::steady_clock::time_point start) {
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
 }
 
-void logTrace(const Frame& f, const TraceRecord& t, Recorder& rec) {
+void logTrace(const Frame& f, const TraceRecord& t, Recorder& rec, const std::string& recordedIr) {
   std::string bytecodes;
   for (auto& [method, pc] : rec.recordedPcs())
     bytecodes += (method == f.method ? "" : "  " + methodName(method) + ":") + describeBytecode(method, pc) + "\n";
   std::string end = rec.linkHeader() ? "links to the trace of " + where(f.method, rec.linkHeader()) : "loops";
   std::fprintf(stderr,
                "=== tier2 %s: %zu bytecodes, %zu IR instructions, %zu snapshots, %zu bytes; %s\n"
-               "--- recorded bytecodes\n%s--- IR (folded, shared)\n%s--- native code\n%s\n",
+               "--- recorded bytecodes\n%s--- IR as recorded (folded, shared)\n%s--- IR optimized\n%s"
+               "--- native code\n%s\n",
                t.name.c_str(), rec.recordedPcs().size(), t.ir.size(), t.ir.snapshots().size(), t.code.codeBytes,
-               end.c_str(), bytecodes.c_str(), t.ir.dump().c_str(), t.code.disassembly.c_str());
+               end.c_str(), bytecodes.c_str(), recordedIr.c_str(),
+               recordedIr == t.ir.dump() ? "(the same)\n" : t.ir.dump().c_str(), t.code.disassembly.c_str());
 }
 
 // Compiles a closed recording into a new trace of `loop`'s tree; `parent` is the exit a
@@ -93,6 +96,11 @@ TraceRecord* compile(Recorder& rec, Loop& loop, Frame& frame, const std::string&
   TraceRecord& t = gTraces.emplace_back();
   t.id = uint32_t(gTraces.size());
   t.ir = std::move(rec.trace());
+  std::string recordedIr = U.options.jitLog ? t.ir.dump() : "";
+  if (!parent && !rec.linkHeader()) {
+    Trace peeled = t.ir;
+    if (peelLoop(peeled)) t.ir = std::move(peeled);
+  }
   t.loop = &loop;
   t.name = "trace " + std::to_string(t.id) + " " + what;
   size_t exits = t.ir.snapshots().size();
@@ -123,7 +131,7 @@ TraceRecord* compile(Recorder& rec, Loop& loop, Frame& frame, const std::string&
   }
   if (rec.maxExtent() > gMaxExtent) gMaxExtent = rec.maxExtent();
   gStats.codeBytes += t.code.codeBytes;
-  if (U.options.jitLog) logTrace(frame, t, rec);
+  if (U.options.jitLog) logTrace(frame, t, rec, recordedIr);
   return &t;
 }
 
