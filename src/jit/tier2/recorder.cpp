@@ -57,6 +57,33 @@ Recorder::Recorder(Frame& frame, const uint8_t* start, Value* sp, const uint8_t*
   headerDepth_ = depth(cur());
 }
 
+Recorder::Recorder(Frame& frame, const Snapshot& exit, const uint64_t* closures, CanLink canLink)
+    : Recorder(frame, frame.method->code + exit.frames[0].pc,
+               frame.slots + frame.method->numArgs + frame.method->numLocals + exit.frames[0].depth, nullptr,
+               std::move(canLink)) {
+  for (size_t k = 1; k < exit.frames.size(); k++) {
+    const SnapFrame& f = exit.frames[k];
+    Level& caller = cur();
+    Value* slots = outerSlots() + f.base;
+    IrRef closure = kNoRef;
+    Block* block = nullptr;
+    if (f.closure != kNoRef) {  // the exit stub left the block beside the trace
+      block = reinterpret_cast<Block*>(closures[k]);
+      closure = trace_.emit(IrOp::LOAD, trace_.konst(reinterpret_cast<uint64_t>(closures + k)), kNoRef, kNoRef, 0);
+    }
+    auto callee = std::make_unique<Frame>(
+        Frame{caller.frame, f.method, slots, f.method->code + f.pc, block ? block->outer : nullptr, block});
+    caller.frame->ip = caller.frame->method->code + exit.frames[k - 1].pc;
+    levels_.push_back({callee.get(), f.base, caller.frame->ip, closure});
+    frames_.push_back(std::move(callee));
+    cover(f.base + f.method->frameSize());
+  }
+  const SnapFrame& inner = exit.frames.back();
+  ip_ = inner.method->code + inner.pc;
+  sp_ = outerSlots() + inner.base + stackBase(cur()) + inner.depth;
+  cover(uint32_t(sp_ - outerSlots()));
+}
+
 void Recorder::cover(uint32_t words) {
   if (refs_.size() < words) {
     refs_.resize(words, kNoRef);
@@ -324,7 +351,13 @@ Recorder::Step Recorder::record() {
 // A loop's back edge closes the trace: at its own header with LOOP, at another loop's
 // with LINK to that loop's trace (which starts from memory, like LOOP's next iteration).
 Recorder::Step Recorder::closeAtBackEdge(const uint8_t* target) {
-  if (levels_.size() > 1) return abort("a loop in an inlined method");
+  if (levels_.size() > 1) {
+    // A loop in an inlined call is unrolled: each iteration is recorded, and where a later
+    // run of the trace needs more or fewer, a guard exits (into a side trace, if hot).
+    if (++unrolled_[target] > params.loopunroll) return abort("a loop in an inlined method (unrolled too often)");
+    ip_ = target;
+    return Step::Next;
+  }
   uint32_t d = depth(cur());
   if (target == header_) {
     if (d != headerDepth_) return abort("the stack depth changed around the loop");

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "interp/frame.h"
@@ -29,6 +30,10 @@ class Recorder {
   // Records from `start` (in `frame`, operand stack at `sp`). A root trace gives its loop
   // header as `ownHeader` (== start); a side trace gives nullptr.
   Recorder(Frame& frame, const uint8_t* start, Value* sp, const uint8_t* ownHeader, CanLink canLink);
+  // A side trace from an exit whose snapshot is inside inlined calls: their activations
+  // are rebuilt as levels over the stack words the exit wrote (`closures`: the blocks the
+  // exit wrote for block activations).
+  Recorder(Frame& frame, const Snapshot& exit, const uint64_t* closures, CanLink canLink);
 
   enum class Outcome { Closed, Aborted };
   // Records until the loop closes or recording aborts. Afterwards ip()/sp() say where the
@@ -88,6 +93,7 @@ class Recorder {
   const uint8_t* linkHeader_ = nullptr;
   CanLink canLink_;
   std::vector<const uint8_t*> untracedLoopsPassed_;  // side traces: back edges recorded as jumps
+  std::unordered_map<const uint8_t*, uint32_t> unrolled_;  // loops in inlined calls: iterations
   const uint8_t* ip_;
   Value* sp_;
   uint32_t headerDepth_;

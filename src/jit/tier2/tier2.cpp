@@ -197,14 +197,15 @@ void continueAfter(const Exit& exit, Frame& frame, const uint8_t*& ip, Value*& s
   unwinding = result.isNull();
 }
 
-// A hot exit in the traced activation itself: records from where it left off until the
-// back edge of a loop with a trace, and makes the exit's stub jump to the new code.
+// A hot exit: records from where it left off (inside the inlined calls of its snapshot, if
+// any) until the trace links to a loop's trace, and makes the exit's stub jump there.
 void recordSideTrace(Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   Loop& loop = *exit.trace->loop;
-  Recorder rec(frame, ip, sp, nullptr, linkableLoops());
-  Recorder::Outcome outcome = rec.run();
+  const Snapshot& s = exit.trace->ir.snapshots()[exit.snapshot];
+  Recorder rec(frame, s, exit.trace->closures, linkableLoops());
   std::string name = "trace " + std::to_string(exit.trace->id) + " exit " + std::to_string(exit.snapshot) + " at " +
-                     where(frame.method, ip);
+                     where(s.frames.back().method, s.frames.back().method->code + s.frames.back().pc);
+  Recorder::Outcome outcome = rec.run();
   ip = rec.ip();
   sp = rec.sp();
   unwinding = rec.unwinding();
@@ -239,11 +240,10 @@ bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& un
   Exit& exit = *static_cast<Exit*>(const_cast<void*>(fn(frame.slots, &frame)));
   gStats.exitsTaken++;
   judge(loop, frame.method, header);
-  continueAfter(exit, frame, ip, sp, unwinding);
-  bool inTracedActivation = exit.trace->ir.snapshots()[exit.snapshot].frames.size() == 1;
-  if (inTracedActivation && !exit.side && !exit.blacklisted && !unwinding && ++exit.taken >= exit.needed &&
-      mayCompileAnother(*exit.trace->loop, true))
+  if (!exit.side && !exit.blacklisted && ++exit.taken >= exit.needed && mayCompileAnother(*exit.trace->loop, true))
     recordSideTrace(exit, frame, ip, sp, unwinding);
+  else
+    continueAfter(exit, frame, ip, sp, unwinding);
   return true;
 }
 
