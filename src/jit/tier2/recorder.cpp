@@ -55,6 +55,11 @@ Recorder::Recorder(Frame& frame, const uint8_t* start, Value* sp, const uint8_t*
   levels_.push_back({&frame, 0, nullptr});
   cover(frame.method->frameSize());
   headerDepth_ = depth(cur());
+  if (header_) {  // the loop's extent: up to its last back edge
+    Method* m = frame.method;
+    for (const uint8_t* p = m->code; p < m->code + m->codeLength; p += kBytecodes[*p].length)
+      if (*p == BC_JUMP_BACK && p + 3 - readU16(p + 1) == header_ && p > loopEnd_) loopEnd_ = p;
+  }
 }
 
 Recorder::Recorder(Frame& frame, const Snapshot& exit, const uint64_t* closures, CanLink canLink)
@@ -200,6 +205,11 @@ Recorder::Outcome Recorder::run() {
     if (steps > 0 && levels_.size() == 1 && ip_ != header_ && canLink_(ip_, depth(cur()))) {
       close(IrOp::LINK, ip_);
       return Outcome::Closed;
+    }
+    if (header_ && levels_.size() == 1 && (ip_ < header_ || ip_ > loopEnd_)) {
+      leftLoop_ = true;
+      abortReason_ = "the recorded iteration left the loop";
+      break;
     }
     snapshot_ = -1;
     pcs_.push_back({method(), uint32_t(ip_ - method()->code)});
@@ -448,8 +458,10 @@ Recorder::Step Recorder::recordSend(const uint8_t* p) {
 Recorder::Step Recorder::enterLevel(const uint8_t* p, Method* target, Value* args, IrRef closure) {
   if (target->flags & kOwnsContext) return abort("a method with a context");
   if (levels_.size() >= params.maxinline) return abort("inlining too deep");
+  // Recursion is the same method entered again from the same send site; the same method
+  // from another site (`and:` inside a block passed to `and:`) is only nesting.
   for (const Level& l : levels_)
-    if (l.frame->method == target) return abort("recursion");
+    if (l.frame->method == target && l.sendIp == p) return abort("recursion");
   Value* end = args + target->frameSize();
   if (end >= U.stackLimit) return abort("the VM stack is nearly full");
   if (end > U.stackHighWater) U.stackHighWater = end;
@@ -487,7 +499,10 @@ void Recorder::recordLeafCall(Method* target, uint32_t argc) {
 // The end of an inlined activation: its result replaces the receiver and arguments on
 // the caller's stack, and the caller goes on after the send.
 Recorder::Step Recorder::recordReturn(bool self) {
-  if (levels_.size() == 1) return abort("a return");
+  if (levels_.size() == 1) {
+    leftLoop_ = header_ != nullptr;
+    return abort("a return");
+  }
   RecordMode mode{*this, trace_};
   Level done = cur();
   RecordMode::V result = self ? RecordMode::V{outerSlots()[done.base], slotRef(done.base)} : mode.peek(0);

@@ -45,6 +45,9 @@ class Recorder {
   Value* sp() const { return sp_; }
   bool unwinding() const { return unwinding_; }
   const std::string& abortReason() const { return abortReason_; }
+  // A root recording that aborted because the iteration it recorded left the loop (its
+  // exit or a return): the next iteration may well go round.
+  bool leftLoop() const { return leftLoop_; }
   Trace& trace() { return trace_; }
   uint32_t headerDepth() const { return headerDepth_; }
   const uint8_t* linkHeader() const { return linkHeader_; }  // closed with LINK: the loop
@@ -91,6 +94,8 @@ class Recorder {
 
   const uint8_t* header_;  // root traces: the loop header; side traces: nullptr
   const uint8_t* linkHeader_ = nullptr;
+  const uint8_t* loopEnd_ = nullptr;  // root traces: the loop's last back edge
+  bool leftLoop_ = false;
   CanLink canLink_;
   std::vector<const uint8_t*> untracedLoopsPassed_;  // side traces: back edges recorded as jumps
   std::unordered_map<const uint8_t*, uint32_t> unrolled_;  // loops in inlined calls: iterations

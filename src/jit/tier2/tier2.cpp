@@ -58,6 +58,7 @@ struct Loop {
   uint32_t rerecords = 0;
   uint32_t headerDepth = 0;
   uint32_t sideTraces = 0;
+  uint32_t leftLoop = 0;  // recordings that left the loop
 };
 
 Stats gStats;
@@ -247,11 +248,15 @@ bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& un
   return true;
 }
 
-void penalize(Loop& loop, Frame& frame, const uint8_t* header, const std::string& reason) {
+// An aborted root recording doubles the loop's threshold and counts towards blacklisting
+// it; one that only left the loop is tried again at the next threshold, and blacklists the
+// loop only after many tries (a loop that is rarely entered twice in a row).
+void penalize(Loop& loop, Frame& frame, const uint8_t* header, const std::string& reason, bool leftLoop) {
   gStats.recordingsAborted++;
   loop.hits = 0;
-  loop.needed *= 2;
-  if (++loop.aborts >= params.maxabort) {
+  if (leftLoop) loop.leftLoop++;
+  else loop.needed *= 2;
+  if ((!leftLoop && ++loop.aborts >= params.maxabort) || loop.leftLoop >= 4 * params.maxabort) {
     loop.blacklisted = true;
     gStats.loopsBlacklisted++;
   }
@@ -299,12 +304,12 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
   sp = rec.sp();
   unwinding = rec.unwinding();
   if (outcome == Recorder::Outcome::Aborted) {
-    penalize(loop, frame, header, rec.abortReason());
+    penalize(loop, frame, header, rec.abortReason(), rec.leftLoop());
     return true;
   }
   TraceRecord* t = compile(rec, loop, frame, "(root) at " + where(frame.method, header), nullptr);
   if (!t) {
-    penalize(loop, frame, header, "the code cache is full");
+    penalize(loop, frame, header, "the code cache is full", false);
     loop.blacklisted = true;
     return true;
   }
