@@ -18,7 +18,7 @@ struct Options {
   size_t maxHeapBytes = 0;
   size_t maxStackDepth = 100000;
   bool stats = false;
-  std::string jit = "tier1";
+  std::string jit = "both";
   int64_t tier1Threshold = -1;  // -1: the tuned default
   bool jitLog = false;
   bool perfMap = false;

@@ -237,7 +237,7 @@ bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& un
   if (frame.slots + gMaxExtent > U.stackHighWater) U.stackHighWater = frame.slots + gMaxExtent;
   frame.ip = ip;
   const uint8_t* header = ip;
-  auto fn = reinterpret_cast<TraceFn>(loop.trace->code.entry);
+  auto fn = reinterpret_cast<TraceFn>(const_cast<void*>(loop.trace->code.entry));
   Exit& exit = *static_cast<Exit*>(const_cast<void*>(fn(frame.slots, &frame)));
   gStats.exitsTaken++;
   judge(loop, frame.method, header);
