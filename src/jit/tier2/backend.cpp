@@ -21,12 +21,14 @@
 
 #include <bit>
 #include <cstdio>
+#include <unordered_map>
 #include <vector>
 
 #include "jit/backend/code_cache.h"
 #include "jit/backend/disasm.h"
 #include "jit/backend/double_encoding.h"
 #include "vm/numbers.h"
+#include "vm/universe.h"
 
 namespace som::tier2 {
 
@@ -79,8 +81,12 @@ class TraceAssembler {
  private:
   void computeLiveness();
   void findValuesOnlyExitsNeed();
-  IrRef materializedFrom(IrRef r, int32_t snapshot) const;
+  bool conditionKnownAtExit(IrRef select, int32_t snapshot) const;
   void materialize(IrRef r, int32_t snapshot);  // into kAcc, in an exit stub
+  template <class F>
+  void callFromExit(const void* fn, F&& setArguments);
+  template <class F>
+  void callNative(IrRef at, const void* fn, F&& setArguments);
   bool emitted(IrRef n) const { return needed_[n] && !atExit_[n]; }
   // Calls f(r) for each operand of n, and if `snapshots`, for each value its snapshot lists.
   template <class F>
@@ -106,12 +112,19 @@ class TraceAssembler {
     forEachOperand(n, false, f);
     int32_t s = ins_[n].snapshot;
     if (s < 0) return;
-    for (auto& [slot, ref] : t_.snapshots()[size_t(s)].slots) {
-      if (!atExit_[ref]) f(ref);
-      else if (IrRef from = materializedFrom(ref, s); from != kNoRef) f(from);
-    }
+    for (auto& [slot, ref] : t_.snapshots()[size_t(s)].slots) forEachExitUse(ref, s, f);
     for (const SnapFrame& frame : t_.snapshots()[size_t(s)].frames)
-      if (frame.closure != kNoRef) f(frame.closure);
+      if (frame.closure != kNoRef) forEachExitUse(frame.closure, s, f);
+  }
+  // What the exit of snapshot `s` uses to write `ref`: the value, or for a value computed
+  // there its operands (none for a Boolean of the condition whose guard failed there).
+  template <class F>
+  void forEachExitUse(IrRef ref, int32_t s, F&& f) const {
+    if (!atExit_[ref]) return f(ref);
+    const IrIns& i = ins_[ref];
+    if (i.op == IrOp::SELECT && conditionKnownAtExit(ref, s)) return;
+    f(i.a);
+    if (i.op == IrOp::NEWBLK) f(i.b);
   }
   void allocate(IrRef n);
   void expire(IrRef n);
@@ -215,7 +228,7 @@ void TraceAssembler::computeLiveness() {
   for (IrRef n = IrRef(count); n-- > 0;) {
     IrOp op = ins_[n].op;
     bool removable = (kIrOps[uint8_t(op)].flags & Pure) || op == IrOp::LOAD || op == IrOp::LOADB ||
-                     op == IrOp::LOADX;
+                     op == IrOp::LOADX || op == IrOp::NEWBLK;
     if (!removable) needed_[n] = true;
     if (needed_[n])
       forEachOperand(n, true, [&](IrRef r) { needed_[r] = true; });
@@ -260,8 +273,9 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
   atExit_.assign(count, false);
   for (IrRef n = 0; n < count; n++) {
     const IrIns& i = ins_[n];
-    atExit_[n] = needed_[n] && (i.op == IrOp::BOXD || (i.op == IrOp::SELECT && t_.isConstant(i.b) &&
-                                                       t_.isConstant(i.c) && !t_.isConstant(i.a)));
+    atExit_[n] = needed_[n] && (i.op == IrOp::BOXD || i.op == IrOp::NEWBLK ||
+                                (i.op == IrOp::SELECT && t_.isConstant(i.b) && t_.isConstant(i.c) &&
+                                 !t_.isConstant(i.a)));
   }
   auto carried = [&](IrRef from, IrRef to) {  // a PHI that moves `to` into `from`
     for (IrRef n = 0; n < count; n++)
@@ -273,8 +287,10 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
   // carried by PHIs of their own: an exit in the body then computes the carried value.
   auto sameShape = [&](IrRef x, IrRef y) {
     const IrIns &a = ins_[x], &b = ins_[y];
-    return a.op == b.op && a.imm == b.imm && (a.a == b.a || carried(a.a, b.a)) &&
-           (a.op != IrOp::SELECT || (a.b == b.b && a.c == b.c));
+    auto matches = [&](IrRef p, IrRef q) { return p == q || carried(p, q); };
+    if (a.op != b.op || a.imm != b.imm || !matches(a.a, b.a)) return false;
+    if (a.op == IrOp::SELECT) return a.b == b.b && a.c == b.c;
+    return a.op != IrOp::NEWBLK || matches(a.b, b.b);
   };
   for (bool changed = true; changed;) {
     changed = false;
@@ -292,7 +308,8 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
           unsink(i.a);
           unsink(i.b);
         }
-      } else if (!atExit_[n]) {
+      } else {
+        // Exit stubs compute one level: what a computed value needs is computed in the trace.
         forEachOperand(n, false, unsink);
       }
     }
@@ -309,47 +326,91 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
     if (guards[s] != 1) onlyGuard_[s] = kNoRef;
 }
 
-// The operands a value computed at an exit of snapshot `s` needs: none for a Boolean of
-// the condition whose guard failed there (its value is known), else its first operand.
-IrRef TraceAssembler::materializedFrom(IrRef r, int32_t s) const {
-  const IrIns& i = ins_[r];
-  if (i.op == IrOp::SELECT && onlyGuard_[size_t(s)] != kNoRef && ins_[onlyGuard_[size_t(s)]].a == i.a)
-    return kNoRef;
-  return i.a;
+// A Boolean made from a condition whose guard failed at this exit has a known value there.
+bool TraceAssembler::conditionKnownAtExit(IrRef select, int32_t s) const {
+  IrRef g = onlyGuard_[size_t(s)];
+  return g != kNoRef && ins_[g].a == ins_[select].a;
 }
 
-// A boxed Double that has no immediate form, for an exit (it may collect: the trace's
-// values are in registers saved on the native stack, which the collector scans).
+// Allocations for exits and for traces (they may collect: the trace's values are in
+// registers saved on the native stack, which the collector scans, or on the VM stack below
+// its high-water mark).
 uint64_t boxDoubleAtExit(uint64_t bits) { return newDouble(std::bit_cast<double>(bits)).raw(); }
+uint64_t newBlockFromTrace(Method* code, Context* outer, uint64_t self) {
+  return Value::fromObject(newBlock(code, outer, Value::fromRaw(self))).raw();
+}
+
+// Calls a native function from an exit stub: every register that may hold a value of the
+// trace is saved around it; `setArguments` loads the argument registers (after the saves;
+// it must not read rsp-relative spill words). The result is in kAcc.
+template <class F>
+void TraceAssembler::callFromExit(const void* fn, F&& setArguments) {
+  const Gp saved[] = {kSlots, kFrame, rax, rcx, rdx, r8};  // (an even number: rsp stays aligned)
+  for (const Gp& g : saved) a_.push(g);
+  setArguments();
+  a_.mov(rax, reinterpret_cast<uint64_t>(fn));
+  a_.call(rax);
+  a_.mov(kAcc, rax);
+  for (size_t k = std::size(saved); k-- > 0;) a_.pop(saved[k]);
+}
+
+// A call from the trace at instruction `at`: values live after it in caller-saved
+// registers (and the trace's own arguments) are kept on the native stack, which the
+// collector scans; `setArguments` runs after they are pushed (it must not read
+// rsp-relative spill words). The result is in kAcc.
+template <class F>
+void TraceAssembler::callNative(IrRef at, const void* fn, F&& setArguments) {
+  std::vector<Gp> saved = {kSlots, kFrame};
+  for (IrRef r = 0; r < at; r++) {
+    const Location& l = loc_[r];
+    if (l.kind == Location::Register && lastUse_[r] != kNoRef && lastUse_[r] > at &&
+        (l.reg == rax || l.reg == rcx || l.reg == rdx || l.reg == r8))
+      saved.push_back(l.reg);
+  }
+  if (saved.size() % 2) saved.push_back(kSlots);  // keeps rsp 16-byte aligned
+  for (const Gp& r : saved) a_.push(r);
+  setArguments();
+  a_.mov(rax, reinterpret_cast<uint64_t>(fn));
+  a_.call(rax);
+  a_.mov(kAcc, rax);
+  for (size_t k = saved.size(); k-- > 0;) a_.pop(saved[k]);
+}
 
 // Computes a value that only exits need into kAcc, in the stub of snapshot `s`.
 void TraceAssembler::materialize(IrRef r, int32_t s) {
   const IrIns& i = ins_[r];
-  if (i.op == IrOp::SELECT) {
-    if (materializedFrom(r, s) == kNoRef) {  // this exit's guard failed on the condition
-      load(kAcc, ins_[onlyGuard_[size_t(s)]].op == IrOp::GUARDF ? i.b : i.c);
+  switch (i.op) {
+    case IrOp::SELECT:
+      if (conditionKnownAtExit(r, s)) {  // this exit's guard failed on the condition
+        load(kAcc, ins_[onlyGuard_[size_t(s)]].op == IrOp::GUARDF ? i.b : i.c);
+        return;
+      }
+      load(kTmp, i.b);
+      load(kTmp2, i.c);
+      a_.emit(Inst::kIdCmp, compared(i.a), Imm(0));
+      a_.cmovne(kTmp2, kTmp);
+      a_.mov(kAcc, kTmp2);
+      return;
+    case IrOp::NEWBLK:
+      load(kTmp, i.a);
+      load(kTmp2, i.b);
+      callFromExit(reinterpret_cast<const void*>(&newBlockFromTrace), [&] {
+        a_.mov(rdi, uint64_t(i.imm));
+        a_.mov(rsi, kTmp);
+        a_.mov(rdx, kTmp2);
+      });
+      return;
+    default: {  // BOXD
+      Label slow = a_.newLabel(), done = a_.newLabel();
+      load(kAcc, i.a);
+      jit::emitBoxDouble(a_, kAcc, kTmp, slow);
+      a_.jmp(done);
+      a_.bind(slow);
+      callFromExit(reinterpret_cast<const void*>(&boxDoubleAtExit), [&] { a_.mov(rdi, kAcc); });
+      a_.bind(done);
       return;
     }
-    load(kTmp, i.b);
-    load(kTmp2, i.c);
-    a_.emit(Inst::kIdCmp, compared(i.a), Imm(0));
-    a_.cmovne(kTmp2, kTmp);
-    a_.mov(kAcc, kTmp2);
-    return;
   }
-  Label slow = a_.newLabel(), done = a_.newLabel();  // BOXD
-  load(kAcc, i.a);
-  jit::emitBoxDouble(a_, kAcc, kTmp, slow);
-  a_.jmp(done);
-  a_.bind(slow);
-  const Gp saved[] = {kSlots, kFrame, rax, rcx, rdx, r8};  // (an even number: rsp stays aligned)
-  for (const Gp& g : saved) a_.push(g);
-  a_.mov(rdi, kAcc);
-  a_.mov(rax, reinterpret_cast<uint64_t>(&boxDoubleAtExit));
-  a_.call(rax);
-  a_.mov(kAcc, rax);
-  for (size_t k = std::size(saved); k-- > 0;) a_.pop(saved[k]);
-  a_.bind(done);
 }
 
 // The PHIs' moves at the back edge, as one parallel assignment: through spill words when
@@ -455,15 +516,24 @@ void TraceAssembler::run() {
   Label leave = a_.newLabel();
   for (size_t s = 0; s < exits_.size(); s++) {
     a_.bind(exits_[s]);
+    // A value computed here is computed once (an allocation written to two slots is one
+    // object): later uses read the slot it went to.
+    std::unordered_map<IrRef, uint32_t> computedInto;
+    auto value = [&](IrRef ref) {
+      if (!atExit_[ref]) return load(kAcc, ref);
+      auto it = computedInto.find(ref);
+      if (it != computedInto.end()) return (void)a_.mov(kAcc, qword_ptr(kSlots, int32_t(8 * it->second)));
+      materialize(ref, int32_t(s));
+    };
     for (auto& [slot, ref] : t_.snapshots()[s].slots) {
-      if (atExit_[ref]) materialize(ref, int32_t(s));
-      else load(kAcc, ref);
+      value(ref);
       a_.mov(qword_ptr(kSlots, int32_t(8 * slot)), kAcc);
+      if (atExit_[ref]) computedInto.emplace(ref, slot);
     }
     const auto& frames = t_.snapshots()[s].frames;
     for (size_t k = 0; k < frames.size(); k++) {
       if (frames[k].closure == kNoRef) continue;
-      load(kAcc, frames[k].closure);
+      value(frames[k].closure);
       a_.mov(kTmp, reinterpret_cast<uint64_t>(req_.closures + k));
       a_.mov(qword_ptr(kTmp), kAcc);
     }
@@ -608,26 +678,21 @@ void TraceAssembler::instruction(IrRef n) {
       load(kAcc, i.a);
       a_.mov(qword_ptr(kSlots, int32_t(8 * i.imm)), kAcc);
       return;
-    case IrOp::CALLP: {
-      // A call: values live after it in caller-saved registers (and the trace's own
-      // arguments) are kept on the native stack, which the collector scans.
-      std::vector<Gp> saved = {kSlots, kFrame};
-      for (IrRef r = 0; r < n; r++) {
-        const Location& l = loc_[r];
-        if (l.kind == Location::Register && lastUse_[r] != kNoRef && lastUse_[r] > n &&
-            (l.reg == rax || l.reg == rcx || l.reg == rdx || l.reg == r8))
-          saved.push_back(l.reg);
-      }
-      if (saved.size() % 2) saved.push_back(kSlots);  // keeps rsp 16-byte aligned
-      for (const Gp& r : saved) a_.push(r);
-      a_.lea(kAcc, qword_ptr(kSlots, int32_t(8 * i.imm)));
-      a_.mov(rdi, kAcc);
-      a_.mov(rax, loc_[i.a].constant);
-      a_.call(rax);
-      a_.mov(kAcc, rax);
-      for (size_t k = saved.size(); k-- > 0;) a_.pop(saved[k]);
+    case IrOp::CALLP:
+      callNative(n, reinterpret_cast<const void*>(loc_[i.a].constant), [&] {
+        a_.lea(kAcc, qword_ptr(kSlots, int32_t(8 * i.imm)));
+        a_.mov(rdi, kAcc);
+      });
       break;
-    }
+    case IrOp::NEWBLK:
+      load(kTmp, i.a);
+      load(kTmp2, i.b);
+      callNative(n, reinterpret_cast<const void*>(&newBlockFromTrace), [&] {
+        a_.mov(rdi, uint64_t(i.imm));
+        a_.mov(rsi, kTmp);
+        a_.mov(rdx, kTmp2);
+      });
+      break;
     case IrOp::HEAD:
       a_.bind(body_);
       return;

@@ -4,7 +4,11 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "vm/universe.h"
 #include "vm/value.h"
+
+// Object layouts use single inheritance from Object; their field offsets are read here.
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
 
 namespace som::tier2 {
 
@@ -61,6 +65,7 @@ Trace::TagBits Trace::deriveTagBits(const IrIns& i) const {
     case IrOp::FLT: case IrOp::FLE: case IrOp::FEQ:
       return {6, 0};  // 0 or 1
     case IrOp::BOXD: return {kAll, uint8_t(Tag::Double)};
+    case IrOp::NEWBLK: return {kAll, uint8_t(Tag::Pointer)};
     default: return {};
   }
 }
@@ -158,6 +163,16 @@ IrRef Trace::fold(IrIns& i) {
     case IrOp::SELECT:
       if (ka) return a ? i.b : i.c;
       if (i.b == i.c) return i.b;
+      break;
+    case IrOp::LOAD:
+      if (ins_[i.a].op == IrOp::NEWBLK) {  // blocks are immutable: their fields are known
+        const IrIns& block = ins_[i.a];
+        if (i.imm == int64_t(offsetof(Object, cls)))
+          return konst(reinterpret_cast<uint64_t>(U.blockClasses[reinterpret_cast<Method*>(block.imm)->numArgs - 1]));
+        if (i.imm == int64_t(offsetof(Block, code))) return konst(uint64_t(block.imm));
+        if (i.imm == int64_t(offsetof(Block, outer))) return block.a;
+        if (i.imm == int64_t(offsetof(Block, self))) return block.b;
+      }
       break;
     case IrOp::UNBOXD:
       if (ka) return konst(std::bit_cast<uint64_t>(Value::fromRaw(a).asImmediateDouble()));

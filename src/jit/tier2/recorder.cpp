@@ -208,7 +208,7 @@ Recorder::Outcome Recorder::run() {
     }
     if (header_ && levels_.size() == 1 && (ip_ < header_ || ip_ > loopEnd_)) {
       leftLoop_ = true;
-      abortReason_ = "the recorded iteration left the loop";
+      abortReason_ = "the recorded iteration left the loop (at pc " + std::to_string(ip_ - method()->code) + ")";
       break;
     }
     snapshot_ = -1;
@@ -349,7 +349,20 @@ Recorder::Step Recorder::record() {
     case BC_RETURN_LOCAL:
     case BC_RETURN_SELF: return recordReturn(bc == BC_RETURN_SELF);
     case BC_SUPER_SEND: return abort("a super send");
-    case BC_PUSH_BLOCK: return abort("a block allocation");
+    case BC_PUSH_BLOCK: {
+      // The activation's context: the frame's, a block activation's borrowed one (its
+      // block's outer), none in an inlined method (those with one are not inlined).
+      auto* code = static_cast<Method*>(m->literals[readU16(p + 1)].asObject());
+      IrRef context = levels_.size() == 1 ? trace_.emit(IrOp::LOAD, trace_.emit(IrOp::FRAME), kNoRef, kNoRef,
+                                                         offsetof(Frame, context))
+                      : level.closure != kNoRef ? trace_.emit(IrOp::LOAD, level.closure, kNoRef, kNoRef,
+                                                              offsetof(Block, outer))
+                                                : trace_.konst(0);
+      Block* block = newBlock(code, level.frame->context, slots[0]);
+      mode.push({Value::fromObject(block),
+                 trace_.emit(IrOp::NEWBLK, context, slotRef(base), kNoRef, int64_t(reinterpret_cast<uint64_t>(code)))});
+      break;
+    }
     case BC_PUSH_ARRAY_LIT: return abort("a literal array");
     case BC_RETURN_NONLOCAL: return abort("a non-local return");
     default: return abort(std::string("bytecode ") + info.name);

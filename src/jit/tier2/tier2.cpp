@@ -249,18 +249,25 @@ bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& un
 }
 
 // An aborted root recording doubles the loop's threshold and counts towards blacklisting
-// it; one that only left the loop is tried again at the next threshold, and blacklists the
-// loop only after many tries (a loop that is rarely entered twice in a row).
+// it. One that only left the loop is tried again at the loop's next back edge (waiting for
+// the threshold again could meet the same iteration every time: a loop of five iterations
+// and a threshold of 1000), and blacklists the loop only after many tries (a loop that is
+// rarely entered twice in a row).
 void penalize(Loop& loop, Frame& frame, const uint8_t* header, const std::string& reason, bool leftLoop) {
   gStats.recordingsAborted++;
-  loop.hits = 0;
-  if (leftLoop) loop.leftLoop++;
-  else loop.needed *= 2;
-  if ((!leftLoop && ++loop.aborts >= params.maxabort) || loop.leftLoop >= 4 * params.maxabort) {
+  if (leftLoop) {
+    loop.leftLoop++;
+    loop.hits = loop.needed - 1;
+  } else {
+    loop.hits = 0;
+    loop.needed *= 2;
+    loop.aborts++;
+    frame.method->invocationCount = 0;  // the interpreter stops asking for a while
+  }
+  if (loop.aborts >= params.maxabort || loop.leftLoop >= 4 * params.maxabort) {
     loop.blacklisted = true;
     gStats.loopsBlacklisted++;
   }
-  frame.method->invocationCount = 0;  // the interpreter stops asking for a while
   if (U.options.jitLog)
     std::fprintf(stderr, "--- tier2 abort %s: %s%s\n", where(frame.method, header).c_str(), reason.c_str(),
                  loop.blacklisted ? " (blacklisted)" : "");
