@@ -181,6 +181,9 @@ static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Bl
   if (LIKELY(at == nullptr)) {
     for (Value* p = locals; p < sp; p++) *p = U.nil;
     if (m->flags & kOwnsContext) openContext(frame);
+  } else if (at->context) {
+    frame.context = at->context;
+    at->context->frame = &frame;
   }
   U.depth++;
   U.currentFrame = &frame;

@@ -30,6 +30,7 @@ struct ResumePoint {
   const ResumePoint* inner;
   bool unwinding = false;
   Block* closure = nullptr;  // a block activation: the block (its outer context and self)
+  Context* context = nullptr;  // an activation that owns a context: it (made by a trace)
 };
 // Resumes `at` as a callee of `caller`; answers like invoke().
 Value resume(const ResumePoint& at, Frame* caller);

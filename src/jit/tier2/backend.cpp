@@ -100,7 +100,8 @@ class TraceAssembler {
       const Snapshot& s = t_.snapshots()[size_t(i.snapshot)];
       for (auto& [slot, ref] : s.slots) f(ref);
       for (const SnapFrame& frame : s.frames)
-        if (frame.closure != kNoRef) f(frame.closure);
+        for (IrRef r : {frame.closure, frame.context})
+          if (r != kNoRef) f(r);
     }
   }
   // The values n's code uses where it is emitted: its operands, and what its snapshot's
@@ -114,7 +115,8 @@ class TraceAssembler {
     if (s < 0) return;
     for (auto& [slot, ref] : t_.snapshots()[size_t(s)].slots) forEachExitUse(ref, s, f);
     for (const SnapFrame& frame : t_.snapshots()[size_t(s)].frames)
-      if (frame.closure != kNoRef) forEachExitUse(frame.closure, s, f);
+      for (IrRef r : {frame.closure, frame.context})
+        if (r != kNoRef) forEachExitUse(r, s, f);
   }
   // What the exit of snapshot `s` uses to write `ref`: the value, or for a value computed
   // there its operands (none for a Boolean of the condition whose guard failed there).
@@ -228,7 +230,7 @@ void TraceAssembler::computeLiveness() {
   for (IrRef n = IrRef(count); n-- > 0;) {
     IrOp op = ins_[n].op;
     bool removable = (kIrOps[uint8_t(op)].flags & Pure) || op == IrOp::LOAD || op == IrOp::LOADB ||
-                     op == IrOp::LOADX || op == IrOp::NEWBLK;
+                     op == IrOp::LOADX || op == IrOp::NEWBLK || op == IrOp::NEWCTX;
     if (!removable) needed_[n] = true;
     if (needed_[n])
       forEachOperand(n, true, [&](IrRef r) { needed_[r] = true; });
@@ -338,6 +340,11 @@ bool TraceAssembler::conditionKnownAtExit(IrRef select, int32_t s) const {
 uint64_t boxDoubleAtExit(uint64_t bits) { return newDouble(std::bit_cast<double>(bits)).raw(); }
 uint64_t newBlockFromTrace(Method* code, Context* outer, uint64_t self) {
   return Value::fromObject(newBlock(code, outer, Value::fromRaw(self))).raw();
+}
+// (No activation frame: a trace runs no non-local return; an exit that resumes the
+// activation gives the context its frame.)
+uint64_t newContextFromTrace(Method* m, Context* outer) {
+  return reinterpret_cast<uint64_t>(newContext(m->numContextVars, outer, nullptr));
 }
 
 // Calls a native function from an exit stub: every register that may hold a value of the
@@ -532,10 +539,14 @@ void TraceAssembler::run() {
     }
     const auto& frames = t_.snapshots()[s].frames;
     for (size_t k = 0; k < frames.size(); k++) {
-      if (frames[k].closure == kNoRef) continue;
-      value(frames[k].closure);
-      a_.mov(kTmp, reinterpret_cast<uint64_t>(req_.closures + k));
-      a_.mov(qword_ptr(kTmp), kAcc);
+      const std::pair<IrRef, uint64_t*> aside[] = {{frames[k].closure, req_.closures + k},
+                                                   {frames[k].context, req_.contexts + k}};
+      for (auto& [ref, word] : aside) {
+        if (ref == kNoRef) continue;
+        value(ref);
+        a_.mov(kTmp, reinterpret_cast<uint64_t>(word));
+        a_.mov(qword_ptr(kTmp), kAcc);
+      }
     }
     a_.mov(kAcc, reinterpret_cast<uint64_t>(req_.exitTargets + s));
     a_.jmp(qword_ptr(kAcc));
@@ -682,6 +693,13 @@ void TraceAssembler::instruction(IrRef n) {
       callNative(n, reinterpret_cast<const void*>(loc_[i.a].constant), [&] {
         a_.lea(kAcc, qword_ptr(kSlots, int32_t(8 * i.imm)));
         a_.mov(rdi, kAcc);
+      });
+      break;
+    case IrOp::NEWCTX:
+      load(kTmp, i.a);
+      callNative(n, reinterpret_cast<const void*>(&newContextFromTrace), [&] {
+        a_.mov(rdi, uint64_t(i.imm));
+        a_.mov(rsi, kTmp);
       });
       break;
     case IrOp::NEWBLK:

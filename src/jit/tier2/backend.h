@@ -20,7 +20,8 @@ struct TraceRequest {
   std::string name;                     // for the perf map
   uint64_t* iterations = nullptr;       // incremented at LOOP and LINK
   uint64_t* closures = nullptr;         // exits write the blocks of inlined block activations
-                                        // here, one word per snapshot frame
+                                        // here, one word per snapshot frame,
+  uint64_t* contexts = nullptr;         // and the contexts of inlined activations that own one
   std::vector<const void*> exitTokens;  // per snapshot: what its exit answers
   const void** exitTargets = nullptr;   // per snapshot: where its exit stub goes on after
                                         // writing the snapshot (set here to the stub's own

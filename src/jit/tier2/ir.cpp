@@ -65,7 +65,8 @@ Trace::TagBits Trace::deriveTagBits(const IrIns& i) const {
     case IrOp::FLT: case IrOp::FLE: case IrOp::FEQ:
       return {6, 0};  // 0 or 1
     case IrOp::BOXD: return {kAll, uint8_t(Tag::Double)};
-    case IrOp::NEWBLK: return {kAll, uint8_t(Tag::Pointer)};
+    case IrOp::NEWBLK:
+    case IrOp::NEWCTX: return {kAll, uint8_t(Tag::Pointer)};
     default: return {};
   }
 }

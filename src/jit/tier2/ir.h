@@ -51,6 +51,7 @@ struct SnapFrame {
   uint32_t pc;
   uint32_t depth;
   IrRef closure = kNoRef;  // block activations: the block (the exit writes it aside)
+  IrRef context = kNoRef;  // inlined activations that own a context: it (written aside too)
 };
 
 // The state at a bytecode boundary: the activations, and the stack words (slots,

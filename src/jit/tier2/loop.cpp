@@ -63,7 +63,10 @@ bool peelLoop(Trace& t) {
     }
     for (int64_t slot : storedAtEnd)
       if (!listed.count(uint32_t(slot))) copy.slots.push_back({uint32_t(slot), slotAtEnd[slot]});
-    for (SnapFrame& f : copy.frames) f.closure = sub(f.closure);
+    for (SnapFrame& f : copy.frames) {
+      f.closure = sub(f.closure);
+      f.context = sub(f.context);
+    }
     int32_t index = t.addSnapshot(std::move(copy));
     bodySnapshots.emplace(s, index);
     return index;
@@ -104,7 +107,10 @@ bool peelLoop(Trace& t) {
   }
   for (auto& [original, index] : bodySnapshots) {
     for (auto& [slot, ref] : t.snapshots()[size_t(index)].slots) note(ref);
-    for (const SnapFrame& f : t.snapshots()[size_t(index)].frames) note(f.closure);
+    for (const SnapFrame& f : t.snapshots()[size_t(index)].frames) {
+      note(f.closure);
+      note(f.context);
+    }
   }
   for (IrRef r : carried) {
     Trace::TagBits before = tagsAtHead[r], after = t.tagBits(subst[r]);

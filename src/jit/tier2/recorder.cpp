@@ -21,6 +21,8 @@ namespace som::tier2 {
 
 namespace {
 
+Context* ownedContext(const Frame& f) { return (f.method->flags & kOwnsContext) ? f.context : nullptr; }
+
 // Primitives a trace may call: they run no SOM code, never unwind, and read nothing of
 // the caller's frame (an error ends the program, as it would anyway).
 bool isLeafPrimitive(Method* m) {
@@ -62,7 +64,8 @@ Recorder::Recorder(Frame& frame, const uint8_t* start, Value* sp, const uint8_t*
   }
 }
 
-Recorder::Recorder(Frame& frame, const Snapshot& exit, const uint64_t* closures, CanLink canLink)
+Recorder::Recorder(Frame& frame, const Snapshot& exit, const uint64_t* closures, const uint64_t* contexts,
+                   CanLink canLink)
     : Recorder(frame, frame.method->code + exit.frames[0].pc,
                frame.slots + frame.method->numArgs + frame.method->numLocals + exit.frames[0].depth, nullptr,
                std::move(canLink)) {
@@ -78,8 +81,14 @@ Recorder::Recorder(Frame& frame, const Snapshot& exit, const uint64_t* closures,
     }
     auto callee = std::make_unique<Frame>(
         Frame{caller.frame, f.method, slots, f.method->code + f.pc, block ? block->outer : nullptr, block});
+    IrRef context = kNoRef;
+    if (f.context != kNoRef) {  // and the activation's own context
+      callee->context = reinterpret_cast<Context*>(contexts[k]);
+      callee->context->frame = callee.get();
+      context = trace_.emit(IrOp::LOAD, trace_.konst(reinterpret_cast<uint64_t>(contexts + k)), kNoRef, kNoRef, 0);
+    }
     caller.frame->ip = caller.frame->method->code + exit.frames[k - 1].pc;
-    levels_.push_back({callee.get(), f.base, caller.frame->ip, closure});
+    levels_.push_back({callee.get(), f.base, caller.frame->ip, closure, context});
     frames_.push_back(std::move(callee));
     cover(f.base + f.method->frameSize());
   }
@@ -107,12 +116,21 @@ void Recorder::setSlot(uint32_t i, Value v, IrRef ref) {
   written_[i] = true;
 }
 
-// The context `level` steps out: from the traced activation's frame, or from an inlined
-// block's outer context (inlined methods own none).
+// The context of the current activation: the traced activation's frame's; an inlined
+// activation's own; an inlined block's borrowed one (its block's outer); none for an
+// inlined method that owns none.
+IrRef Recorder::ownContextRef() {
+  const Level& l = cur();
+  if (levels_.size() == 1)
+    return trace_.emit(IrOp::LOAD, trace_.emit(IrOp::FRAME), kNoRef, kNoRef, offsetof(Frame, context));
+  if (l.context != kNoRef) return l.context;
+  if (l.closure != kNoRef) return trace_.emit(IrOp::LOAD, l.closure, kNoRef, kNoRef, offsetof(Block, outer));
+  return trace_.konst(0);
+}
+
+// The context `level` steps out from the current activation's.
 IrRef Recorder::contextRef(unsigned level) {
-  IrRef c = cur().closure != kNoRef
-                ? trace_.emit(IrOp::LOAD, cur().closure, kNoRef, kNoRef, offsetof(Block, outer))
-                : trace_.emit(IrOp::LOAD, trace_.emit(IrOp::FRAME), kNoRef, kNoRef, offsetof(Frame, context));
+  IrRef c = ownContextRef();
   while (level--) c = trace_.emit(IrOp::LOAD, c, kNoRef, kNoRef, offsetof(Context, outer));
   return c;
 }
@@ -128,9 +146,9 @@ int32_t Recorder::snapshot() {
     if (k + 1 < levels_.size()) {
       const Level& callee = levels_[k + 1];
       uint32_t depthAtSend = callee.base + callee.frame->method->numArgs - l.base - stackBase(l);
-      s.frames.push_back({m, l.base, uint32_t(callee.sendIp - m->code), depthAtSend, l.closure});
+      s.frames.push_back({m, l.base, uint32_t(callee.sendIp - m->code), depthAtSend, l.closure, l.context});
     } else {
-      s.frames.push_back({m, l.base, uint32_t(ip_ - m->code), depth(l), l.closure});
+      s.frames.push_back({m, l.base, uint32_t(ip_ - m->code), depth(l), l.closure, l.context});
     }
   }
   uint32_t live = uint32_t(sp_ - outerSlots());
@@ -239,9 +257,9 @@ void Recorder::leaveInlinedLevels() {
     if (k + 1 < levels_.size()) {
       const Level& callee = levels_[k + 1];
       points[k - 1] = {m, l.frame->slots, callee.sendIp, outerSlots() + callee.base + callee.frame->method->numArgs,
-                       &points[k], false, l.frame->closure};
+                       &points[k], false, l.frame->closure, ownedContext(*l.frame)};
     } else {
-      points[k - 1] = {m, l.frame->slots, ip_, sp_, nullptr, unwinding_, l.frame->closure};
+      points[k - 1] = {m, l.frame->slots, ip_, sp_, nullptr, unwinding_, l.frame->closure, ownedContext(*l.frame)};
     }
   }
   Frame* outer = levels_.front().frame;
@@ -280,7 +298,8 @@ Recorder::Step Recorder::record() {
     }
     case BC_PUSH_CTX:
     case BC_POP_CTX: {
-      if (levels_.size() > 1 && level.closure == kNoRef) return abort("a context in an inlined method");
+      if (levels_.size() > 1 && level.closure == kNoRef && level.context == kNoRef)
+        return abort("a context in an inlined method");
       Context* c = level.frame->context;
       for (unsigned l = p[2]; l; l--) c = c->outer;
       int32_t offset = int32_t(offsetof(Context, vars) + 8 * p[1]);
@@ -353,11 +372,7 @@ Recorder::Step Recorder::record() {
       // The activation's context: the frame's, a block activation's borrowed one (its
       // block's outer), none in an inlined method (those with one are not inlined).
       auto* code = static_cast<Method*>(m->literals[readU16(p + 1)].asObject());
-      IrRef context = levels_.size() == 1 ? trace_.emit(IrOp::LOAD, trace_.emit(IrOp::FRAME), kNoRef, kNoRef,
-                                                         offsetof(Frame, context))
-                      : level.closure != kNoRef ? trace_.emit(IrOp::LOAD, level.closure, kNoRef, kNoRef,
-                                                              offsetof(Block, outer))
-                                                : trace_.konst(0);
+      IrRef context = ownContextRef();
       Block* block = newBlock(code, level.frame->context, slots[0]);
       mode.push({Value::fromObject(block),
                  trace_.emit(IrOp::NEWBLK, context, slotRef(base), kNoRef, int64_t(reinterpret_cast<uint64_t>(code)))});
@@ -469,7 +484,6 @@ Recorder::Step Recorder::recordSend(const uint8_t* p) {
 // A new level for an inlined activation of `target` (a block's code when `closure` is the
 // block), run concretely in a real frame at `args`, where the activation would be.
 Recorder::Step Recorder::enterLevel(const uint8_t* p, Method* target, Value* args, IrRef closure) {
-  if (target->flags & kOwnsContext) return abort("a method with a context");
   if (levels_.size() >= params.maxinline) return abort("inlining too deep");
   // Recursion is the same method entered again from the same send site; the same method
   // from another site (`and:` inside a block passed to `and:`) is only nesting.
@@ -490,6 +504,17 @@ Recorder::Step Recorder::enterLevel(const uint8_t* p, Method* target, Value* arg
     setSlot(base, block->self, trace_.emit(IrOp::LOAD, closure, kNoRef, kNoRef, offsetof(Block, self)));
   for (uint32_t i = target->numArgs; i < uint32_t(target->numArgs) + target->numLocals; i++)
     setSlot(base + i, U.nil, trace_.konst(U.nil.raw()));
+  if (target->flags & kOwnsContext) {
+    // Its context, as openContext makes it: a new one whose outer is the activation's
+    // (a block's, or none), with the captured arguments copied in.
+    IrRef outer = ownContextRef();
+    openContext(*cur().frame);
+    IrRef context = trace_.emit(IrOp::NEWCTX, outer, kNoRef, kNoRef, int64_t(reinterpret_cast<uint64_t>(target)));
+    for (unsigned i = 0; i < target->numCapturedArgs; i++)
+      trace_.emit(IrOp::STORE, context, slotRef(base + target->capturedArgs[2 * i]), kNoRef,
+                  int64_t(offsetof(Context, vars) + 8 * target->capturedArgs[2 * i + 1]));
+    cur().context = context;
+  }
   sp_ = args + target->numArgs + target->numLocals;
   ip_ = target->code;
   return Step::Next;
@@ -518,6 +543,7 @@ Recorder::Step Recorder::recordReturn(bool self) {
   }
   RecordMode mode{*this, trace_};
   Level done = cur();
+  if (Context* c = ownedContext(*done.frame)) c->frame = nullptr;  // (as leave() does)
   RecordMode::V result = self ? RecordMode::V{outerSlots()[done.base], slotRef(done.base)} : mode.peek(0);
   levels_.pop_back();
   sp_ = outerSlots() + done.base;

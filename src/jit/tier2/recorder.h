@@ -31,9 +31,9 @@ class Recorder {
   // header as `ownHeader` (== start); a side trace gives nullptr.
   Recorder(Frame& frame, const uint8_t* start, Value* sp, const uint8_t* ownHeader, CanLink canLink);
   // A side trace from an exit whose snapshot is inside inlined calls: their activations
-  // are rebuilt as levels over the stack words the exit wrote (`closures`: the blocks the
-  // exit wrote for block activations).
-  Recorder(Frame& frame, const Snapshot& exit, const uint64_t* closures, CanLink canLink);
+  // are rebuilt as levels over the stack words the exit wrote (`closures`, `contexts`: the
+  // blocks and contexts the exit wrote aside, per snapshot frame).
+  Recorder(Frame& frame, const Snapshot& exit, const uint64_t* closures, const uint64_t* contexts, CanLink canLink);
 
   enum class Outcome { Closed, Aborted };
   // Records until the loop closes or recording aborts. Afterwards ip()/sp() say where the
@@ -64,6 +64,7 @@ class Recorder {
     uint32_t base;           // its slot 0, in words from the traced activation's slot 0
     const uint8_t* sendIp;   // in the caller: the send that made it (inlined levels)
     IrRef closure = kNoRef;  // inlined block evaluations: the block
+    IrRef context = kNoRef;  // inlined activations that own a context: it
   };
 
   Step record();
@@ -88,6 +89,7 @@ class Recorder {
   void cover(uint32_t words);
   IrRef slotRef(uint32_t i);  // by index from the traced activation's slot 0
   void setSlot(uint32_t i, Value v, IrRef ref);
+  IrRef ownContextRef();
   IrRef contextRef(unsigned level);
   void guardClass(Value receiver, IrRef ref);
   int32_t snapshot();

@@ -45,6 +45,7 @@ struct TraceRecord {
   std::deque<Exit> exits;  // one per snapshot
   std::unique_ptr<const void*[]> exitTargets;
   uint64_t closures[16] = {};  // written by exits: the blocks of inlined block activations
+  uint64_t contexts[16] = {};  // and the contexts of inlined activations that own one
 };
 
 struct Loop {
@@ -111,6 +112,7 @@ TraceRecord* compile(Recorder& rec, Loop& loop, Frame& frame, const std::string&
   req.name = "som-" + t.name;
   req.iterations = &loop.iterations;
   req.closures = t.closures;
+  req.contexts = t.contexts;
   req.exitTargets = t.exitTargets.get();
   for (uint32_t s = 0; s < exits; s++) {
     t.exits.push_back({&t, s});
@@ -186,7 +188,8 @@ void continueAfter(const Exit& exit, Frame& frame, const uint8_t*& ip, Value*& s
     points[k - 1] = {f.method, slots, f.method->code + f.pc,
                      slots + f.method->numArgs + f.method->numLocals + f.depth,
                      k + 1 < s.frames.size() ? &points[k] : nullptr, false,
-                     f.closure == kNoRef ? nullptr : reinterpret_cast<Block*>(exit.trace->closures[k])};
+                     f.closure == kNoRef ? nullptr : reinterpret_cast<Block*>(exit.trace->closures[k]),
+                     f.context == kNoRef ? nullptr : reinterpret_cast<Context*>(exit.trace->contexts[k])};
   }
   Value* end = points.back().sp;
   if (end > U.stackHighWater) U.stackHighWater = end;
@@ -203,7 +206,7 @@ void continueAfter(const Exit& exit, Frame& frame, const uint8_t*& ip, Value*& s
 void recordSideTrace(Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   Loop& loop = *exit.trace->loop;
   const Snapshot& s = exit.trace->ir.snapshots()[exit.snapshot];
-  Recorder rec(frame, s, exit.trace->closures, linkableLoops());
+  Recorder rec(frame, s, exit.trace->closures, exit.trace->contexts, linkableLoops());
   std::string name = "trace " + std::to_string(exit.trace->id) + " exit " + std::to_string(exit.snapshot) + " at " +
                      where(s.frames.back().method, s.frames.back().method->code + s.frames.back().pc);
   Recorder::Outcome outcome = rec.run();
