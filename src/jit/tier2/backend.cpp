@@ -42,7 +42,7 @@ const Gp kFrame = rsi;
 // Scratch registers of the instruction templates; never allocated.
 const Gp kAcc = r11, kTmp = r10, kTmp2 = r9;
 const Xmm kF0 = xmm14, kF1 = xmm15;
-const Gp kAllocatable[] = {rax, rcx, rdx, rbx, r8, r12, r13, r14, r15};
+const Gp kAllocatable[] = {rax, rcx, rdx, rbx, r8, rbp, r12, r13, r14, r15};
 const Gp kCalleeSaved[] = {rbx, rbp, r12, r13, r14, r15};
 
 struct Location {
@@ -169,6 +169,7 @@ class TraceAssembler {
   void loadDouble(const Xmm& dst, IrRef r) {
     const Location& l = loc_[r];
     if (l.kind == Location::Stack) a_.movq(dst, qword_ptr(rsp, l.offset));
+    else if (l.kind == Location::Register) a_.movq(dst, l.reg);
     else {
       load(kAcc, r);
       a_.movq(dst, kAcc);
@@ -246,7 +247,9 @@ void TraceAssembler::computeLiveness() {
     const IrIns& i = ins_[g];
     if (!emitted(g) || (i.op != IrOp::GUARDT && i.op != IrOp::GUARDF) || uses_[i.a] != 1) continue;
     IrOp c = ins_[i.a].op;
-    if (c == IrOp::EQ || c == IrOp::LT || c == IrOp::LE || c == IrOp::ULT) sunkInto_[i.a] = g;
+    if (c == IrOp::EQ || c == IrOp::LT || c == IrOp::LE || c == IrOp::ULT || c == IrOp::FLT || c == IrOp::FLE ||
+        c == IrOp::FEQ)
+      sunkInto_[i.a] = g;
   }
   // A peeled loop (loop.cpp): what the body uses from before HEAD, and the PHIs' operands,
   // live until the back edge (LOOP), where the PHIs' moves are made.
@@ -665,6 +668,10 @@ void TraceAssembler::instruction(IrRef n) {
       if (i.op == IrOp::FADD) a_.addsd(kF0, kF1);
       else if (i.op == IrOp::FSUB) a_.subsd(kF0, kF1);
       else a_.mulsd(kF0, kF1);
+      if (loc_[n].kind == Location::Register) {
+        a_.movq(loc_[n].reg, kF0);
+        return;
+      }
       a_.movq(kAcc, kF0);
       break;
     case IrOp::FLT:
@@ -740,14 +747,36 @@ bool TraceAssembler::guardOnComparison(IrRef guard) {
   if ((g.op != IrOp::GUARDT && g.op != IrOp::GUARDF) || sunkInto_[g.a] != guard) return false;
   const IrIns& i = ins_[g.a];
   Label exit = exits_[size_t(g.snapshot)];
+  bool leaveOnTrue = g.op == IrOp::GUARDF;  // leave when the condition lacks the guard's value
+  if (i.op == IrOp::FLT || i.op == IrOp::FLE || i.op == IrOp::FEQ) {
+    // ucomisd reports unordered as ZF = PF = CF = 1: a < b is tested as b above a, and
+    // equality needs PF clear, so every comparison with a NaN is false.
+    loadDouble(kF0, i.a);
+    loadDouble(kF1, i.b);
+    if (i.op == IrOp::FEQ) {
+      a_.ucomisd(kF0, kF1);
+      if (!leaveOnTrue) {
+        a_.jne(exit);
+        a_.jp(exit);
+      } else {
+        Label stay = a_.newLabel();
+        a_.jp(stay);
+        a_.je(exit);
+        a_.bind(stay);
+      }
+    } else {
+      a_.ucomisd(kF1, kF0);
+      if (i.op == IrOp::FLT) leaveOnTrue ? a_.ja(exit) : a_.jbe(exit);
+      else leaveOnTrue ? a_.jae(exit) : a_.jb(exit);
+    }
+    return true;
+  }
   Operand left = compared(i.a);
   if (left.isMem() && loc_[i.b].kind == Location::Stack) {  // (no memory-to-memory cmp)
     load(kAcc, i.a);
     left = kAcc;
   }
   a_.emit(Inst::kIdCmp, left, source(i.b, kTmp));
-  // Leave when the condition does not have the value the guard needs.
-  bool leaveOnTrue = g.op == IrOp::GUARDF;
   if (i.op == IrOp::EQ) leaveOnTrue ? a_.je(exit) : a_.jne(exit);
   else if (i.op == IrOp::LT) leaveOnTrue ? a_.jl(exit) : a_.jge(exit);
   else if (i.op == IrOp::LE) leaveOnTrue ? a_.jle(exit) : a_.jg(exit);
