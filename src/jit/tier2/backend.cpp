@@ -69,6 +69,19 @@ bool producesValue(IrOp op) {
   }
 }
 
+// Allocations for exits and for traces (they may collect: the trace's values are in
+// registers saved on the native stack, which the collector scans, or on the VM stack below
+// its high-water mark).
+uint64_t boxDoubleAtExit(uint64_t bits) { return newDouble(std::bit_cast<double>(bits)).raw(); }
+uint64_t newBlockFromTrace(Method* code, Context* outer, uint64_t self) {
+  return Value::fromObject(newBlock(code, outer, Value::fromRaw(self))).raw();
+}
+// (No activation frame: a trace runs no non-local return; an exit that resumes the
+// activation gives the context its frame.)
+uint64_t newContextFromTrace(Method* m, Context* outer) {
+  return reinterpret_cast<uint64_t>(newContext(m->numContextVars, outer, nullptr));
+}
+
 class TraceAssembler {
  public:
   TraceAssembler(const TraceRequest& request, Assembler& a)
@@ -85,6 +98,19 @@ class TraceAssembler {
   void materialize(IrRef r, int32_t snapshot);  // into kAcc, in an exit stub
   template <class F>
   void callFromExit(const void* fn, F&& setArguments);
+  void select(const IrIns& i);  // kAcc := i.a ? i.b : i.c
+  // newBlockFromTrace(code, outer, self) through `call` (callNative or callFromExit): the
+  // operands go to scratch registers before the call's saves, then to the arguments.
+  template <class Call>
+  void newBlock(const IrIns& i, Call&& call) {
+    load(kTmp, i.a);
+    load(kTmp2, i.b);
+    call(reinterpret_cast<const void*>(&newBlockFromTrace), [&] {
+      a_.mov(rdi, uint64_t(i.imm));
+      a_.mov(rsi, kTmp);
+      a_.mov(rdx, kTmp2);
+    });
+  }
   template <class F>
   void callNative(IrRef at, const void* fn, F&& setArguments);
   bool emitted(IrRef n) const { return needed_[n] && !atExit_[n]; }
@@ -337,19 +363,6 @@ bool TraceAssembler::conditionKnownAtExit(IrRef select, int32_t s) const {
   return g != kNoRef && ins_[g].a == ins_[select].a;
 }
 
-// Allocations for exits and for traces (they may collect: the trace's values are in
-// registers saved on the native stack, which the collector scans, or on the VM stack below
-// its high-water mark).
-uint64_t boxDoubleAtExit(uint64_t bits) { return newDouble(std::bit_cast<double>(bits)).raw(); }
-uint64_t newBlockFromTrace(Method* code, Context* outer, uint64_t self) {
-  return Value::fromObject(newBlock(code, outer, Value::fromRaw(self))).raw();
-}
-// (No activation frame: a trace runs no non-local return; an exit that resumes the
-// activation gives the context its frame.)
-uint64_t newContextFromTrace(Method* m, Context* outer) {
-  return reinterpret_cast<uint64_t>(newContext(m->numContextVars, outer, nullptr));
-}
-
 // Calls a native function from an exit stub: every register that may hold a value of the
 // trace is saved around it; `setArguments` loads the argument registers (after the saves;
 // it must not read rsp-relative spill words). The result is in kAcc.
@@ -386,6 +399,14 @@ void TraceAssembler::callNative(IrRef at, const void* fn, F&& setArguments) {
   for (size_t k = saved.size(); k-- > 0;) a_.pop(saved[k]);
 }
 
+void TraceAssembler::select(const IrIns& i) {
+  load(kTmp, i.b);
+  load(kTmp2, i.c);
+  a_.emit(Inst::kIdCmp, compared(i.a), Imm(0));
+  a_.cmovne(kTmp2, kTmp);
+  a_.mov(kAcc, kTmp2);
+}
+
 // Computes a value that only exits need into kAcc, in the stub of snapshot `s`.
 void TraceAssembler::materialize(IrRef r, int32_t s) {
   const IrIns& i = ins_[r];
@@ -395,20 +416,10 @@ void TraceAssembler::materialize(IrRef r, int32_t s) {
         load(kAcc, ins_[onlyGuard_[size_t(s)]].op == IrOp::GUARDF ? i.b : i.c);
         return;
       }
-      load(kTmp, i.b);
-      load(kTmp2, i.c);
-      a_.emit(Inst::kIdCmp, compared(i.a), Imm(0));
-      a_.cmovne(kTmp2, kTmp);
-      a_.mov(kAcc, kTmp2);
+      select(i);
       return;
     case IrOp::NEWBLK:
-      load(kTmp, i.a);
-      load(kTmp2, i.b);
-      callFromExit(reinterpret_cast<const void*>(&newBlockFromTrace), [&] {
-        a_.mov(rdi, uint64_t(i.imm));
-        a_.mov(rsi, kTmp);
-        a_.mov(rdx, kTmp2);
-      });
+      newBlock(i, [&](const void* fn, auto&& arguments) { callFromExit(fn, arguments); });
       return;
     default: {  // BOXD
       Label slow = a_.newLabel(), done = a_.newLabel();
@@ -615,11 +626,7 @@ void TraceAssembler::instruction(IrRef n) {
       a_.movzx(kAcc.r32(), kAcc.r8());
       break;
     case IrOp::SELECT:
-      load(kTmp, i.b);
-      load(kTmp2, i.c);
-      a_.emit(Inst::kIdCmp, compared(i.a), Imm(0));
-      a_.cmovne(kTmp2, kTmp);
-      a_.mov(kAcc, kTmp2);
+      select(i);
       break;
     case IrOp::LOAD:
       load(kAcc, i.a);
@@ -710,13 +717,7 @@ void TraceAssembler::instruction(IrRef n) {
       });
       break;
     case IrOp::NEWBLK:
-      load(kTmp, i.a);
-      load(kTmp2, i.b);
-      callNative(n, reinterpret_cast<const void*>(&newBlockFromTrace), [&] {
-        a_.mov(rdi, uint64_t(i.imm));
-        a_.mov(rsi, kTmp);
-        a_.mov(rdx, kTmp2);
-      });
+      newBlock(i, [&](const void* fn, auto&& arguments) { callNative(n, fn, arguments); });
       break;
     case IrOp::HEAD:
       a_.bind(body_);
