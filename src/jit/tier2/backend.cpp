@@ -1,12 +1,10 @@
 // Tier-2 code generation: x86-64 for a recorded trace, through the shared backend
 // (jit/backend: code cache, perf map, disassembly, the Double encoding).
 //
-// Register allocation is one linear scan over the trace. A value lives from its
-// instruction to its last use, where uses include the snapshots of later guards (an exit
-// writes the snapshot's values to the frame). Every value of an iteration dies at its
-// end (the next iteration reloads frame slots), so no value crosses the loop's back edge.
-// A value gets one location for its whole life: a register, or a stack word when none is
-// free; constants stay immediates.
+// Where values live is decided first (regalloc.cpp); this file emits the code: one
+// template per IR instruction, over the locations chosen, with the exit stubs after the
+// trace (each computes the values only it needs, writes its snapshot's words and goes on
+// through its target slot).
 //
 // All traces share one native frame shape: the callee-saved registers, then a spill area
 // of the trace's own size. A root trace is a function, `exit token (Value* slots, Frame*)`,
@@ -17,230 +15,14 @@
 // loop start. Any trace's return path pops the shared registers and returns.
 #include "jit/tier2/backend.h"
 
-#include <asmjit/x86.h>
-
-#include <bit>
-#include <cstdio>
 #include <unordered_map>
-#include <vector>
 
 #include "jit/backend/code_cache.h"
 #include "jit/backend/disasm.h"
 #include "jit/backend/double_encoding.h"
-#include "vm/numbers.h"
-#include "vm/universe.h"
+#include "jit/tier2/trace_assembler.h"
 
 namespace som::tier2 {
-
-using namespace asmjit;
-using namespace asmjit::x86;
-
-namespace {
-
-const Gp kSlots = rdi;
-const Gp kFrame = rsi;
-// Scratch registers of the instruction templates; never allocated.
-const Gp kAcc = r11, kTmp = r10, kTmp2 = r9;
-const Xmm kF0 = xmm14, kF1 = xmm15;
-const Gp kAllocatable[] = {rax, rcx, rdx, rbx, r8, rbp, r12, r13, r14, r15};
-const Gp kCalleeSaved[] = {rbx, rbp, r12, r13, r14, r15};
-
-struct Location {
-  enum Kind { None, Register, Stack, Constant } kind = None;
-  Gp reg;
-  int32_t offset = 0;  // Stack: from rsp
-  uint64_t constant = 0;
-};
-
-bool producesValue(IrOp op) {
-  switch (op) {
-    case IrOp::STORE:
-    case IrOp::STOREX:
-    case IrOp::GUARDT:
-    case IrOp::GUARDF:
-    case IrOp::SSTORE:
-    case IrOp::HEAD:
-    case IrOp::PHI:
-    case IrOp::LOOP:
-    case IrOp::LINK:
-      return false;
-    default:
-      return true;
-  }
-}
-
-// Allocations for exits and for traces (they may collect: the trace's values are in
-// registers saved on the native stack, which the collector scans, or on the VM stack below
-// its high-water mark).
-uint64_t boxDoubleAtExit(uint64_t bits) { return newDouble(std::bit_cast<double>(bits)).raw(); }
-uint64_t newBlockFromTrace(Method* code, Context* outer, uint64_t self) {
-  return Value::fromObject(newBlock(code, outer, Value::fromRaw(self))).raw();
-}
-// (No activation frame: a trace runs no non-local return; an exit that resumes the
-// activation gives the context its frame.)
-uint64_t newContextFromTrace(Method* m, Context* outer) {
-  return reinterpret_cast<uint64_t>(newContext(m->numContextVars, outer, nullptr));
-}
-
-class TraceAssembler {
- public:
-  TraceAssembler(const TraceRequest& request, Assembler& a)
-      : t_(*request.trace), a_(a), ins_(t_.instructions()), req_(request) {}
-  void run();
-  int32_t frameBytes() const { return frameBytes_; }
-  const std::vector<Label>& exitReturns() const { return exitReturns_; }
-  const Label& loopStart() const { return loop_; }
-
- private:
-  void computeLiveness();
-  void findValuesOnlyExitsNeed();
-  bool conditionKnownAtExit(IrRef select, int32_t snapshot) const;
-  void materialize(IrRef r, int32_t snapshot);  // into kAcc, in an exit stub
-  template <class F>
-  void callFromExit(const void* fn, F&& setArguments);
-  void select(const IrIns& i);  // kAcc := i.a ? i.b : i.c
-  // newBlockFromTrace(code, outer, self) through `call` (callNative or callFromExit): the
-  // operands go to scratch registers before the call's saves, then to the arguments.
-  template <class Call>
-  void newBlock(const IrIns& i, Call&& call) {
-    load(kTmp, i.a);
-    load(kTmp2, i.b);
-    call(reinterpret_cast<const void*>(&newBlockFromTrace), [&] {
-      a_.mov(rdi, uint64_t(i.imm));
-      a_.mov(rsi, kTmp);
-      a_.mov(rdx, kTmp2);
-    });
-  }
-  template <class F>
-  void callNative(IrRef at, const void* fn, F&& setArguments);
-  bool emitted(IrRef n) const { return needed_[n] && !atExit_[n]; }
-  // Calls f(r) for each operand of n, and if `snapshots`, for each value its snapshot lists.
-  template <class F>
-  void forEachOperand(IrRef n, bool snapshots, F&& f) const {
-    const IrIns& i = ins_[n];
-    uint8_t operands = kIrOps[uint8_t(i.op)].operands;
-    if (operands > 0 && i.a != kNoRef) f(i.a);
-    if (operands > 1 && i.b != kNoRef) f(i.b);
-    if (operands > 2 && i.c != kNoRef) f(i.c);
-    if (snapshots && i.snapshot >= 0) {
-      const Snapshot& s = t_.snapshots()[size_t(i.snapshot)];
-      for (auto& [slot, ref] : s.slots) f(ref);
-      for (const SnapFrame& frame : s.frames)
-        for (IrRef r : {frame.closure, frame.context})
-          if (r != kNoRef) f(r);
-    }
-  }
-  // The values n's code uses where it is emitted: its operands, and what its snapshot's
-  // exit writes (for values computed at the exit, their operands). Nothing for values
-  // computed at exits and for PHIs between them.
-  template <class F>
-  void forEachUse(IrRef n, F&& f) const {
-    if (atExit_[n] || (ins_[n].op == IrOp::PHI && atExit_[ins_[n].a])) return;
-    forEachOperand(n, false, f);
-    int32_t s = ins_[n].snapshot;
-    if (s < 0) return;
-    for (auto& [slot, ref] : t_.snapshots()[size_t(s)].slots) forEachExitUse(ref, s, f);
-    for (const SnapFrame& frame : t_.snapshots()[size_t(s)].frames)
-      for (IrRef r : {frame.closure, frame.context})
-        if (r != kNoRef) forEachExitUse(r, s, f);
-  }
-  // What the exit of snapshot `s` uses to write `ref`: the value, or for a value computed
-  // there its operands (none for a Boolean of the condition whose guard failed there).
-  template <class F>
-  void forEachExitUse(IrRef ref, int32_t s, F&& f) const {
-    if (!atExit_[ref]) return f(ref);
-    const IrIns& i = ins_[ref];
-    if (i.op == IrOp::SELECT && conditionKnownAtExit(ref, s)) return;
-    f(i.a);
-    if (i.op == IrOp::NEWBLK) f(i.b);
-  }
-  void allocate(IrRef n);
-  void expire(IrRef n);
-  void instruction(IrRef n);
-  bool guardOnComparison(IrRef guard);
-  void phiMoves();
-
-  bool fitsImm32(uint64_t v) const { return int64_t(v) == int64_t(int32_t(v)); }
-  // The value of r as a second operand: a register, a stack word, or a 32-bit immediate;
-  // 64-bit constants go through `via`.
-  Operand source(IrRef r, const Gp& via) {
-    const Location& l = loc_[r];
-    switch (l.kind) {
-      case Location::Register: return l.reg;
-      case Location::Stack: return qword_ptr(rsp, l.offset);
-      case Location::Constant:
-        if (fitsImm32(l.constant)) return Imm(int64_t(l.constant));
-        a_.mov(via, l.constant);
-        return via;
-      case Location::None: break;
-    }
-    std::fprintf(stderr, "tier2: a value without a location\n");
-    std::abort();
-  }
-  void load(const Gp& dst, IrRef r) {
-    const Location& l = loc_[r];
-    if (l.kind == Location::Constant) a_.mov(dst, l.constant);
-    else if (l.kind == Location::Register) {
-      if (l.reg != dst) a_.mov(dst, l.reg);
-    } else a_.mov(dst, qword_ptr(rsp, l.offset));
-  }
-  // An operand that cmp/test can take as the first one (never an immediate).
-  Operand compared(IrRef r) {
-    const Location& l = loc_[r];
-    if (l.kind == Location::Register) return l.reg;
-    if (l.kind == Location::Stack) return qword_ptr(rsp, l.offset);
-    load(kAcc, r);
-    return kAcc;
-  }
-  void loadDouble(const Xmm& dst, IrRef r) {
-    const Location& l = loc_[r];
-    if (l.kind == Location::Stack) a_.movq(dst, qword_ptr(rsp, l.offset));
-    else if (l.kind == Location::Register) a_.movq(dst, l.reg);
-    else {
-      load(kAcc, r);
-      a_.movq(dst, kAcc);
-    }
-  }
-  void result(IrRef n, const Gp& src) {
-    const Location& l = loc_[n];
-    if (l.kind == Location::Register) a_.mov(l.reg, src);
-    else if (l.kind == Location::Stack) a_.mov(qword_ptr(rsp, l.offset), src);
-  }
-  // Computes `a op b` into n's register when it has one that b does not occupy (else
-  // into kAcc); answers where the result is.
-  template <class Op>
-  Gp arithmetic(IrRef n, Op op) {
-    const Location& l = loc_[n];
-    const Location& b = loc_[ins_[n].b];
-    Gp target = l.kind == Location::Register && !(b.kind == Location::Register && b.reg == l.reg) ? l.reg : kAcc;
-    load(target, ins_[n].a);
-    op(target, source(ins_[n].b, kTmp));
-    return target;
-  }
-
-  const Trace& t_;
-  Assembler& a_;
-  const std::vector<IrIns>& ins_;
-  std::vector<bool> needed_;
-  std::vector<bool> atExit_;       // values computed by the exit stubs that need them
-  std::vector<IrRef> onlyGuard_;   // per snapshot: its one emitted guard, or kNoRef
-  std::vector<IrRef> sunkInto_;  // comparisons emitted at their guard
-  IrRef head_ = kNoRef, loopEnd_ = kNoRef;  // a peeled loop's HEAD and LOOP
-  int32_t phiTemps_ = 0;                   // spill words for the PHIs' parallel move
-  Label body_;
-  std::vector<IrRef> lastUse_;
-  std::vector<uint32_t> uses_;
-  std::vector<Location> loc_;
-  std::vector<bool> free_;  // per kAllocatable entry
-  std::vector<IrRef> active_;
-  int32_t stackWords_ = 0;
-  int32_t frameBytes_ = 0;
-  std::vector<Label> exits_;
-  std::vector<Label> exitReturns_;  // per exit: where its stub answers the exit's token
-  Label loop_;
-  const TraceRequest& req_;
-  void adjustFrame(int32_t from, int32_t to);
-};
 
 // Moves rsp from a spill area of `from` bytes to one of `to` bytes.
 void TraceAssembler::adjustFrame(int32_t from, int32_t to) {
@@ -248,120 +30,6 @@ void TraceAssembler::adjustFrame(int32_t from, int32_t to) {
   else if (to < from) a_.add(rsp, from - to);
 }
 
-// Dead code first: pure instructions and loads whose values nothing needed uses (the
-// recorder emits tag tests that later fold, say) are not emitted. Then the values only
-// exits need (atExit_), then each value's uses and last use.
-void TraceAssembler::computeLiveness() {
-  size_t count = ins_.size();
-  needed_.assign(count, false);
-  for (IrRef n = IrRef(count); n-- > 0;) {
-    IrOp op = ins_[n].op;
-    bool removable = (kIrOps[uint8_t(op)].flags & Pure) || op == IrOp::LOAD || op == IrOp::LOADB ||
-                     op == IrOp::LOADX || op == IrOp::NEWBLK || op == IrOp::NEWCTX;
-    if (!removable) needed_[n] = true;
-    if (needed_[n])
-      forEachOperand(n, true, [&](IrRef r) { needed_[r] = true; });
-  }
-  findValuesOnlyExitsNeed();
-  uses_.assign(count, 0);
-  for (IrRef n = 0; n < count; n++)
-    if (needed_[n]) forEachUse(n, [&](IrRef r) { uses_[r]++; });
-  // A comparison used only by a guard is emitted at the guard, as compare-and-branch, so
-  // its operands live until there.
-  sunkInto_.assign(count, kNoRef);
-  for (IrRef g = 0; g < count; g++) {
-    const IrIns& i = ins_[g];
-    if (!emitted(g) || (i.op != IrOp::GUARDT && i.op != IrOp::GUARDF) || uses_[i.a] != 1) continue;
-    IrOp c = ins_[i.a].op;
-    if (c == IrOp::EQ || c == IrOp::LT || c == IrOp::LE || c == IrOp::ULT || c == IrOp::FLT || c == IrOp::FLE ||
-        c == IrOp::FEQ)
-      sunkInto_[i.a] = g;
-  }
-  // A peeled loop (loop.cpp): what the body uses from before HEAD, and the PHIs' operands,
-  // live until the back edge (LOOP), where the PHIs' moves are made.
-  head_ = loopEnd_ = kNoRef;
-  for (IrRef n = 0; n < count; n++) {
-    if (ins_[n].op == IrOp::HEAD) head_ = n;
-    if (ins_[n].op == IrOp::LOOP) loopEnd_ = n;
-  }
-  lastUse_.assign(count, kNoRef);
-  for (IrRef n = 0; n < count; n++) {
-    if (!needed_[n]) continue;
-    IrRef at = sunkInto_[n] != kNoRef ? sunkInto_[n] : ins_[n].op == IrOp::PHI ? loopEnd_ : n;
-    forEachUse(n, [&](IrRef r) {
-      IrRef until = head_ != kNoRef && r < head_ && at > head_ ? loopEnd_ : at;
-      if (lastUse_[r] == kNoRef || lastUse_[r] < until) lastUse_[r] = until;
-    });
-  }
-}
-
-// Boxed Doubles and Booleans that only snapshots use (and PHIs between such values) are
-// not computed in the trace: the exit stubs that write them compute them (materialize()),
-// from their operands. So the loop keeps doubles unboxed, and a boxed Double that has no
-// immediate form costs an allocation only if an exit needs it.
-void TraceAssembler::findValuesOnlyExitsNeed() {
-  size_t count = ins_.size();
-  atExit_.assign(count, false);
-  for (IrRef n = 0; n < count; n++) {
-    const IrIns& i = ins_[n];
-    atExit_[n] = needed_[n] && (i.op == IrOp::BOXD || i.op == IrOp::NEWBLK ||
-                                (i.op == IrOp::SELECT && t_.isConstant(i.b) && t_.isConstant(i.c) &&
-                                 !t_.isConstant(i.a)));
-  }
-  auto carried = [&](IrRef from, IrRef to) {  // a PHI that moves `to` into `from`
-    for (IrRef n = 0; n < count; n++)
-      if (needed_[n] && ins_[n].op == IrOp::PHI && ins_[n].a == from && ins_[n].b == to && !atExit_[from])
-        return true;
-    return false;
-  };
-  // A PHI between two such values needs no move if their operands are the same or
-  // carried by PHIs of their own: an exit in the body then computes the carried value.
-  auto sameShape = [&](IrRef x, IrRef y) {
-    const IrIns &a = ins_[x], &b = ins_[y];
-    auto matches = [&](IrRef p, IrRef q) { return p == q || carried(p, q); };
-    if (a.op != b.op || a.imm != b.imm || !matches(a.a, b.a)) return false;
-    if (a.op == IrOp::SELECT) return a.b == b.b && a.c == b.c;
-    return a.op != IrOp::NEWBLK || matches(a.b, b.b);
-  };
-  for (bool changed = true; changed;) {
-    changed = false;
-    auto unsink = [&](IrRef r) {
-      if (r != kNoRef && atExit_[r]) {
-        atExit_[r] = false;
-        changed = true;
-      }
-    };
-    for (IrRef n = 0; n < count; n++) {
-      if (!needed_[n]) continue;
-      const IrIns& i = ins_[n];
-      if (i.op == IrOp::PHI) {
-        if (!(atExit_[i.a] && atExit_[i.b] && sameShape(i.a, i.b))) {
-          unsink(i.a);
-          unsink(i.b);
-        }
-      } else {
-        // Exit stubs compute one level: what a computed value needs is computed in the trace.
-        forEachOperand(n, false, unsink);
-      }
-    }
-  }
-  // Which guard a snapshot's stub is for, when only one guard uses it.
-  onlyGuard_.assign(t_.snapshots().size(), kNoRef);
-  std::vector<uint32_t> guards(t_.snapshots().size(), 0);
-  for (IrRef n = 0; n < count; n++)
-    if (emitted(n) && ins_[n].snapshot >= 0) {
-      guards[size_t(ins_[n].snapshot)]++;
-      onlyGuard_[size_t(ins_[n].snapshot)] = n;
-    }
-  for (size_t s = 0; s < guards.size(); s++)
-    if (guards[s] != 1) onlyGuard_[s] = kNoRef;
-}
-
-// A Boolean made from a condition whose guard failed at this exit has a known value there.
-bool TraceAssembler::conditionKnownAtExit(IrRef select, int32_t s) const {
-  IrRef g = onlyGuard_[size_t(s)];
-  return g != kNoRef && ins_[g].a == ins_[select].a;
-}
 
 // Calls a native function from an exit stub: every register that may hold a value of the
 // trace is saved around it; `setArguments` loads the argument registers (after the saves;
@@ -469,37 +137,6 @@ void TraceAssembler::phiMoves() {
   }
 }
 
-void TraceAssembler::expire(IrRef n) {
-  for (size_t k = 0; k < active_.size();) {
-    IrRef r = active_[k];
-    if (lastUse_[r] < n) {
-      for (size_t g = 0; g < std::size(kAllocatable); g++)
-        if (kAllocatable[g] == loc_[r].reg) free_[g] = true;
-      active_[k] = active_.back();
-      active_.pop_back();
-    } else {
-      k++;
-    }
-  }
-}
-
-void TraceAssembler::allocate(IrRef n) {
-  const IrIns& i = ins_[n];
-  if (i.op == IrOp::KWORD) {
-    loc_[n] = {Location::Constant, Gp(), 0, uint64_t(i.imm)};
-    return;
-  }
-  if (!producesValue(i.op) || lastUse_[n] == kNoRef || sunkInto_[n] != kNoRef || atExit_[n]) return;
-  for (size_t g = 0; g < std::size(kAllocatable); g++) {
-    if (free_[g]) {
-      free_[g] = false;
-      loc_[n] = {Location::Register, kAllocatable[g], 0, 0};
-      active_.push_back(n);
-      return;
-    }
-  }
-  loc_[n] = {Location::Stack, Gp(), 8 * stackWords_++, 0};
-}
 
 void TraceAssembler::run() {
   computeLiveness();
@@ -785,7 +422,7 @@ bool TraceAssembler::guardOnComparison(IrRef guard) {
   return true;
 }
 
-}  // namespace
+
 
 CompiledTrace compileTrace(const TraceRequest& request) {
   CodeHolder code;

@@ -1,0 +1,164 @@
+// Where a trace's values live, decided before any code is emitted.
+//
+// Dead code first: pure instructions and loads that nothing needed uses are dropped.
+// Values that only exits need are left to the exit stubs. A comparison used only by a
+// guard is emitted at the guard. Then one linear scan: a value lives from its instruction
+// to its last use, where uses include the snapshots of later guards (an exit writes the
+// snapshot's values to the frame); in a peeled loop, what the body uses from the first
+// iteration, and the PHIs' operands, live until the back edge. A value gets one location
+// for its whole life: a register, or a spill word when none is free; constants stay
+// immediates.
+#include "jit/tier2/trace_assembler.h"
+
+namespace som::tier2 {
+
+// Dead code first: pure instructions and loads whose values nothing needed uses (the
+// recorder emits tag tests that later fold, say) are not emitted. Then the values only
+// exits need (atExit_), then each value's uses and last use.
+void TraceAssembler::computeLiveness() {
+  size_t count = ins_.size();
+  needed_.assign(count, false);
+  for (IrRef n = IrRef(count); n-- > 0;) {
+    IrOp op = ins_[n].op;
+    bool removable = (kIrOps[uint8_t(op)].flags & Pure) || op == IrOp::LOAD || op == IrOp::LOADB ||
+                     op == IrOp::LOADX || op == IrOp::NEWBLK || op == IrOp::NEWCTX;
+    if (!removable) needed_[n] = true;
+    if (needed_[n])
+      forEachOperand(n, true, [&](IrRef r) { needed_[r] = true; });
+  }
+  findValuesOnlyExitsNeed();
+  uses_.assign(count, 0);
+  for (IrRef n = 0; n < count; n++)
+    if (needed_[n]) forEachUse(n, [&](IrRef r) { uses_[r]++; });
+  // A comparison used only by a guard is emitted at the guard, as compare-and-branch, so
+  // its operands live until there.
+  sunkInto_.assign(count, kNoRef);
+  for (IrRef g = 0; g < count; g++) {
+    const IrIns& i = ins_[g];
+    if (!emitted(g) || (i.op != IrOp::GUARDT && i.op != IrOp::GUARDF) || uses_[i.a] != 1) continue;
+    IrOp c = ins_[i.a].op;
+    if (c == IrOp::EQ || c == IrOp::LT || c == IrOp::LE || c == IrOp::ULT || c == IrOp::FLT || c == IrOp::FLE ||
+        c == IrOp::FEQ)
+      sunkInto_[i.a] = g;
+  }
+  // A peeled loop (loop.cpp): what the body uses from before HEAD, and the PHIs' operands,
+  // live until the back edge (LOOP), where the PHIs' moves are made.
+  head_ = loopEnd_ = kNoRef;
+  for (IrRef n = 0; n < count; n++) {
+    if (ins_[n].op == IrOp::HEAD) head_ = n;
+    if (ins_[n].op == IrOp::LOOP) loopEnd_ = n;
+  }
+  lastUse_.assign(count, kNoRef);
+  for (IrRef n = 0; n < count; n++) {
+    if (!needed_[n]) continue;
+    IrRef at = sunkInto_[n] != kNoRef ? sunkInto_[n] : ins_[n].op == IrOp::PHI ? loopEnd_ : n;
+    forEachUse(n, [&](IrRef r) {
+      IrRef until = head_ != kNoRef && r < head_ && at > head_ ? loopEnd_ : at;
+      if (lastUse_[r] == kNoRef || lastUse_[r] < until) lastUse_[r] = until;
+    });
+  }
+}
+
+// Boxed Doubles and Booleans that only snapshots use (and PHIs between such values) are
+// not computed in the trace: the exit stubs that write them compute them (materialize()),
+// from their operands. So the loop keeps doubles unboxed, and a boxed Double that has no
+// immediate form costs an allocation only if an exit needs it.
+void TraceAssembler::findValuesOnlyExitsNeed() {
+  size_t count = ins_.size();
+  atExit_.assign(count, false);
+  for (IrRef n = 0; n < count; n++) {
+    const IrIns& i = ins_[n];
+    atExit_[n] = needed_[n] && (i.op == IrOp::BOXD || i.op == IrOp::NEWBLK ||
+                                (i.op == IrOp::SELECT && t_.isConstant(i.b) && t_.isConstant(i.c) &&
+                                 !t_.isConstant(i.a)));
+  }
+  auto carried = [&](IrRef from, IrRef to) {  // a PHI that moves `to` into `from`
+    for (IrRef n = 0; n < count; n++)
+      if (needed_[n] && ins_[n].op == IrOp::PHI && ins_[n].a == from && ins_[n].b == to && !atExit_[from])
+        return true;
+    return false;
+  };
+  // A PHI between two such values needs no move if their operands are the same or
+  // carried by PHIs of their own: an exit in the body then computes the carried value.
+  auto sameShape = [&](IrRef x, IrRef y) {
+    const IrIns &a = ins_[x], &b = ins_[y];
+    auto matches = [&](IrRef p, IrRef q) { return p == q || carried(p, q); };
+    if (a.op != b.op || a.imm != b.imm || !matches(a.a, b.a)) return false;
+    if (a.op == IrOp::SELECT) return a.b == b.b && a.c == b.c;
+    return a.op != IrOp::NEWBLK || matches(a.b, b.b);
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    auto unsink = [&](IrRef r) {
+      if (r != kNoRef && atExit_[r]) {
+        atExit_[r] = false;
+        changed = true;
+      }
+    };
+    for (IrRef n = 0; n < count; n++) {
+      if (!needed_[n]) continue;
+      const IrIns& i = ins_[n];
+      if (i.op == IrOp::PHI) {
+        if (!(atExit_[i.a] && atExit_[i.b] && sameShape(i.a, i.b))) {
+          unsink(i.a);
+          unsink(i.b);
+        }
+      } else {
+        // Exit stubs compute one level: what a computed value needs is computed in the trace.
+        forEachOperand(n, false, unsink);
+      }
+    }
+  }
+  // Which guard a snapshot's stub is for, when only one guard uses it.
+  onlyGuard_.assign(t_.snapshots().size(), kNoRef);
+  std::vector<uint32_t> guards(t_.snapshots().size(), 0);
+  for (IrRef n = 0; n < count; n++)
+    if (emitted(n) && ins_[n].snapshot >= 0) {
+      guards[size_t(ins_[n].snapshot)]++;
+      onlyGuard_[size_t(ins_[n].snapshot)] = n;
+    }
+  for (size_t s = 0; s < guards.size(); s++)
+    if (guards[s] != 1) onlyGuard_[s] = kNoRef;
+}
+
+// A Boolean made from a condition whose guard failed at this exit has a known value there.
+bool TraceAssembler::conditionKnownAtExit(IrRef select, int32_t s) const {
+  IrRef g = onlyGuard_[size_t(s)];
+  return g != kNoRef && ins_[g].a == ins_[select].a;
+}
+
+
+void TraceAssembler::expire(IrRef n) {
+  for (size_t k = 0; k < active_.size();) {
+    IrRef r = active_[k];
+    if (lastUse_[r] < n) {
+      for (size_t g = 0; g < std::size(kAllocatable); g++)
+        if (kAllocatable[g] == loc_[r].reg) free_[g] = true;
+      active_[k] = active_.back();
+      active_.pop_back();
+    } else {
+      k++;
+    }
+  }
+}
+
+void TraceAssembler::allocate(IrRef n) {
+  const IrIns& i = ins_[n];
+  if (i.op == IrOp::KWORD) {
+    loc_[n] = {Location::Constant, Gp(), 0, uint64_t(i.imm)};
+    return;
+  }
+  if (!producesValue(i.op) || lastUse_[n] == kNoRef || sunkInto_[n] != kNoRef || atExit_[n]) return;
+  for (size_t g = 0; g < std::size(kAllocatable); g++) {
+    if (free_[g]) {
+      free_[g] = false;
+      loc_[n] = {Location::Register, kAllocatable[g], 0, 0};
+      active_.push_back(n);
+      return;
+    }
+  }
+  loc_[n] = {Location::Stack, Gp(), 8 * stackWords_++, 0};
+}
+
+
+}  // namespace som::tier2

@@ -1,0 +1,227 @@
+// The tier-2 trace assembler's shared declarations (internal to backend.cpp, which emits
+// code, and regalloc.cpp, which decides where values live). See backend.cpp for the code
+// shape and regalloc.cpp for the analyses.
+#pragma once
+
+#include <asmjit/x86.h>
+
+#include <bit>
+#include <cstdio>
+#include <vector>
+
+#include "jit/tier2/backend.h"
+#include "vm/numbers.h"
+#include "vm/universe.h"
+
+namespace som::tier2 {
+
+using namespace asmjit;
+using namespace asmjit::x86;
+
+inline const Gp kSlots = rdi;
+inline const Gp kFrame = rsi;
+// Scratch registers of the instruction templates; never allocated.
+inline const Gp kAcc = r11, kTmp = r10, kTmp2 = r9;
+inline const Xmm kF0 = xmm14, kF1 = xmm15;
+inline const Gp kAllocatable[] = {rax, rcx, rdx, rbx, r8, rbp, r12, r13, r14, r15};
+inline const Gp kCalleeSaved[] = {rbx, rbp, r12, r13, r14, r15};
+
+struct Location {
+  enum Kind { None, Register, Stack, Constant } kind = None;
+  Gp reg;
+  int32_t offset = 0;  // Stack: from rsp
+  uint64_t constant = 0;
+};
+
+inline bool producesValue(IrOp op) {
+  switch (op) {
+    case IrOp::STORE:
+    case IrOp::STOREX:
+    case IrOp::GUARDT:
+    case IrOp::GUARDF:
+    case IrOp::SSTORE:
+    case IrOp::HEAD:
+    case IrOp::PHI:
+    case IrOp::LOOP:
+    case IrOp::LINK:
+      return false;
+    default:
+      return true;
+  }
+}
+
+// Allocations for exits and for traces (they may collect: the trace's values are in
+// registers saved on the native stack, which the collector scans, or on the VM stack below
+// its high-water mark).
+inline uint64_t boxDoubleAtExit(uint64_t bits) { return newDouble(std::bit_cast<double>(bits)).raw(); }
+inline uint64_t newBlockFromTrace(Method* code, Context* outer, uint64_t self) {
+  return Value::fromObject(newBlock(code, outer, Value::fromRaw(self))).raw();
+}
+// (No activation frame: a trace runs no non-local return; an exit that resumes the
+// activation gives the context its frame.)
+inline uint64_t newContextFromTrace(Method* m, Context* outer) {
+  return reinterpret_cast<uint64_t>(newContext(m->numContextVars, outer, nullptr));
+}
+
+class TraceAssembler {
+ public:
+  TraceAssembler(const TraceRequest& request, Assembler& a)
+      : t_(*request.trace), a_(a), ins_(t_.instructions()), req_(request) {}
+  void run();
+  int32_t frameBytes() const { return frameBytes_; }
+  const std::vector<Label>& exitReturns() const { return exitReturns_; }
+  const Label& loopStart() const { return loop_; }
+
+ private:
+  void computeLiveness();
+  void findValuesOnlyExitsNeed();
+  bool conditionKnownAtExit(IrRef select, int32_t snapshot) const;
+  void materialize(IrRef r, int32_t snapshot);  // into kAcc, in an exit stub
+  template <class F>
+  void callFromExit(const void* fn, F&& setArguments);
+  void select(const IrIns& i);  // kAcc := i.a ? i.b : i.c
+  // newBlockFromTrace(code, outer, self) through `call` (callNative or callFromExit): the
+  // operands go to scratch registers before the call's saves, then to the arguments.
+  template <class Call>
+  void newBlock(const IrIns& i, Call&& call) {
+    load(kTmp, i.a);
+    load(kTmp2, i.b);
+    call(reinterpret_cast<const void*>(&newBlockFromTrace), [&] {
+      a_.mov(rdi, uint64_t(i.imm));
+      a_.mov(rsi, kTmp);
+      a_.mov(rdx, kTmp2);
+    });
+  }
+  template <class F>
+  void callNative(IrRef at, const void* fn, F&& setArguments);
+  bool emitted(IrRef n) const { return needed_[n] && !atExit_[n]; }
+  // Calls f(r) for each operand of n, and if `snapshots`, for each value its snapshot lists.
+  template <class F>
+  void forEachOperand(IrRef n, bool snapshots, F&& f) const {
+    const IrIns& i = ins_[n];
+    uint8_t operands = kIrOps[uint8_t(i.op)].operands;
+    if (operands > 0 && i.a != kNoRef) f(i.a);
+    if (operands > 1 && i.b != kNoRef) f(i.b);
+    if (operands > 2 && i.c != kNoRef) f(i.c);
+    if (snapshots && i.snapshot >= 0) {
+      const Snapshot& s = t_.snapshots()[size_t(i.snapshot)];
+      for (auto& [slot, ref] : s.slots) f(ref);
+      for (const SnapFrame& frame : s.frames)
+        for (IrRef r : {frame.closure, frame.context})
+          if (r != kNoRef) f(r);
+    }
+  }
+  // The values n's code uses where it is emitted: its operands, and what its snapshot's
+  // exit writes (for values computed at the exit, their operands). Nothing for values
+  // computed at exits and for PHIs between them.
+  template <class F>
+  void forEachUse(IrRef n, F&& f) const {
+    if (atExit_[n] || (ins_[n].op == IrOp::PHI && atExit_[ins_[n].a])) return;
+    forEachOperand(n, false, f);
+    int32_t s = ins_[n].snapshot;
+    if (s < 0) return;
+    for (auto& [slot, ref] : t_.snapshots()[size_t(s)].slots) forEachExitUse(ref, s, f);
+    for (const SnapFrame& frame : t_.snapshots()[size_t(s)].frames)
+      for (IrRef r : {frame.closure, frame.context})
+        if (r != kNoRef) forEachExitUse(r, s, f);
+  }
+  // What the exit of snapshot `s` uses to write `ref`: the value, or for a value computed
+  // there its operands (none for a Boolean of the condition whose guard failed there).
+  template <class F>
+  void forEachExitUse(IrRef ref, int32_t s, F&& f) const {
+    if (!atExit_[ref]) return f(ref);
+    const IrIns& i = ins_[ref];
+    if (i.op == IrOp::SELECT && conditionKnownAtExit(ref, s)) return;
+    f(i.a);
+    if (i.op == IrOp::NEWBLK) f(i.b);
+  }
+  void allocate(IrRef n);
+  void expire(IrRef n);
+  void instruction(IrRef n);
+  bool guardOnComparison(IrRef guard);
+  void phiMoves();
+
+  bool fitsImm32(uint64_t v) const { return int64_t(v) == int64_t(int32_t(v)); }
+  // The value of r as a second operand: a register, a stack word, or a 32-bit immediate;
+  // 64-bit constants go through `via`.
+  Operand source(IrRef r, const Gp& via) {
+    const Location& l = loc_[r];
+    switch (l.kind) {
+      case Location::Register: return l.reg;
+      case Location::Stack: return qword_ptr(rsp, l.offset);
+      case Location::Constant:
+        if (fitsImm32(l.constant)) return Imm(int64_t(l.constant));
+        a_.mov(via, l.constant);
+        return via;
+      case Location::None: break;
+    }
+    std::fprintf(stderr, "tier2: a value without a location\n");
+    std::abort();
+  }
+  void load(const Gp& dst, IrRef r) {
+    const Location& l = loc_[r];
+    if (l.kind == Location::Constant) a_.mov(dst, l.constant);
+    else if (l.kind == Location::Register) {
+      if (l.reg != dst) a_.mov(dst, l.reg);
+    } else a_.mov(dst, qword_ptr(rsp, l.offset));
+  }
+  // An operand that cmp/test can take as the first one (never an immediate).
+  Operand compared(IrRef r) {
+    const Location& l = loc_[r];
+    if (l.kind == Location::Register) return l.reg;
+    if (l.kind == Location::Stack) return qword_ptr(rsp, l.offset);
+    load(kAcc, r);
+    return kAcc;
+  }
+  void loadDouble(const Xmm& dst, IrRef r) {
+    const Location& l = loc_[r];
+    if (l.kind == Location::Stack) a_.movq(dst, qword_ptr(rsp, l.offset));
+    else if (l.kind == Location::Register) a_.movq(dst, l.reg);
+    else {
+      load(kAcc, r);
+      a_.movq(dst, kAcc);
+    }
+  }
+  void result(IrRef n, const Gp& src) {
+    const Location& l = loc_[n];
+    if (l.kind == Location::Register) a_.mov(l.reg, src);
+    else if (l.kind == Location::Stack) a_.mov(qword_ptr(rsp, l.offset), src);
+  }
+  // Computes `a op b` into n's register when it has one that b does not occupy (else
+  // into kAcc); answers where the result is.
+  template <class Op>
+  Gp arithmetic(IrRef n, Op op) {
+    const Location& l = loc_[n];
+    const Location& b = loc_[ins_[n].b];
+    Gp target = l.kind == Location::Register && !(b.kind == Location::Register && b.reg == l.reg) ? l.reg : kAcc;
+    load(target, ins_[n].a);
+    op(target, source(ins_[n].b, kTmp));
+    return target;
+  }
+
+  const Trace& t_;
+  Assembler& a_;
+  const std::vector<IrIns>& ins_;
+  std::vector<bool> needed_;
+  std::vector<bool> atExit_;       // values computed by the exit stubs that need them
+  std::vector<IrRef> onlyGuard_;   // per snapshot: its one emitted guard, or kNoRef
+  std::vector<IrRef> sunkInto_;  // comparisons emitted at their guard
+  IrRef head_ = kNoRef, loopEnd_ = kNoRef;  // a peeled loop's HEAD and LOOP
+  int32_t phiTemps_ = 0;                   // spill words for the PHIs' parallel move
+  Label body_;
+  std::vector<IrRef> lastUse_;
+  std::vector<uint32_t> uses_;
+  std::vector<Location> loc_;
+  std::vector<bool> free_;  // per kAllocatable entry
+  std::vector<IrRef> active_;
+  int32_t stackWords_ = 0;
+  int32_t frameBytes_ = 0;
+  std::vector<Label> exits_;
+  std::vector<Label> exitReturns_;  // per exit: where its stub answers the exit's token
+  Label loop_;
+  const TraceRequest& req_;
+  void adjustFrame(int32_t from, int32_t to);
+};
+
+
+}  // namespace som::tier2
