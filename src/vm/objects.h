@@ -157,6 +157,9 @@ struct Method : Object {
   void* tier1Code;
   void* tier1Direct;      // entry for calls from tier-1 send sites (sets up its own frame)
   uint32_t* tier1Map;     // codeLength + 1 entries; UINT32_MAX where no bytecode starts
+  // Tier 2: how many of its loops have a root trace (while any has, the interpreter asks
+  // tier 2 at every back edge of a hot method, whatever its other loops did).
+  uint16_t tracedLoops;
 
   uint32_t frameSize() const { return uint32_t(numArgs) + numLocals + maxStack; }
   bool isPrimitive() const { return flags & kIsPrimitive; }

@@ -152,7 +152,7 @@ Recorder::CanLink linkableLoops() {
 // A root trace that rarely completes an iteration recorded a rare path (the iteration that
 // ended the loop, say): it is dropped and the loop recorded again (see params.def). Traces
 // that link to it keep running its code.
-void judge(Loop& loop, const Method* m, const uint8_t* header) {
+void judge(Loop& loop, Method* m, const uint8_t* header) {
   if (loop.entries != params.judgeentries || 2 * loop.iterations >= loop.entries) return;
   bool again = ++loop.rerecords <= params.maxrerecord;
   if (U.options.jitLog)
@@ -161,6 +161,7 @@ void judge(Loop& loop, const Method* m, const uint8_t* header) {
                  again ? "; recording again" : "; blacklisted");
   gStats.tracesDropped++;
   loop.trace = nullptr;
+  m->tracedLoops--;
   loop.entries = loop.iterations = 0;
   loop.hits = 0;
   loop.needed = params.hotloop;
@@ -251,6 +252,13 @@ bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& un
   return true;
 }
 
+// The interpreter asks tier 2 at the back edges of a method only while its counter is past
+// the threshold; resetting it makes it stop asking for a while, unless another loop of
+// the method has a trace that it must keep entering.
+void stopAskingForAWhile(Frame& frame) {
+  if (!frame.method->tracedLoops) frame.method->invocationCount = 0;
+}
+
 // An aborted root recording doubles the loop's threshold and counts towards blacklisting
 // it. One that only left the loop is tried again at the loop's next back edge (waiting for
 // the threshold again could meet the same iteration every time: a loop of five iterations
@@ -265,7 +273,7 @@ void penalize(Loop& loop, Frame& frame, const uint8_t* header, const std::string
     loop.hits = 0;
     loop.needed *= 2;
     loop.aborts++;
-    frame.method->invocationCount = 0;  // the interpreter stops asking for a while
+    stopAskingForAWhile(frame);
   }
   if (loop.aborts >= params.maxabort || loop.leftLoop >= 4 * params.maxabort) {
     loop.blacklisted = true;
@@ -300,7 +308,7 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
     return runTrace(loop, frame, ip, sp, unwinding);
   }
   if (loop.blacklisted) {
-    frame.method->invocationCount = 0;
+    stopAskingForAWhile(frame);
     return false;
   }
   if (loop.needed == 0) loop.needed = params.hotloop;
@@ -324,6 +332,7 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
     return true;
   }
   gStats.tracesCompiled++;
+  frame.method->tracedLoops++;
   loop.trace = t;
   loop.headerDepth = rec.headerDepth();
   return true;
