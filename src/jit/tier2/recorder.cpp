@@ -39,6 +39,7 @@ bool isLeafPrimitive(Method* m) {
       {"Double", ">="}, {"Double", "~="}, {"Double", "<>"}, {"Double", "abs"},
       {"Array", "at:"}, {"Array", "at:put:"}, {"Array", "length"}, {"Array class", "new:"},
       {"String", "length"}, {"String", "charAt:"}, {"String", "="}, {"String", "hashcode"},
+      {"String", "primSubstringFrom:to:"}, {"Class", "new"},
       {"String", "concatenate:"}, {"String", "asSymbol"}, {"String", "isWhiteSpace"},
       {"String", "isLetters"}, {"String", "isDigits"},
       {"Object", "=="}, {"Object", "class"}, {"Object", "hashcode"}, {"Object", "identityHash"},
@@ -202,6 +203,16 @@ void RecordMode::send(unsigned lit, unsigned ic) {
     r.guardClass(receiver.v, receiver.ref);
     r.recordLeafCall(target, selector->numArgs);
     return;
+  }
+  // A method with bytecode (Vector>>at:, a user-defined <) is inlined like any send; its
+  // return completes this bytecode.
+  if (target && !target->native && !target->trivialKind) {
+    r.guardClass(receiver.v, receiver.ref);
+    if (r.enterLevel(r.ip_, target, r.sp_ - selector->numArgs - 1, kNoRef) == Recorder::Step::Next) {
+      r.sendInlined_ = true;
+      return;
+    }
+    r.abortReason_.clear();  // (not inlined after all: the send below runs it)
   }
   Interp local{{}, f, r.sp_, r.ip_, f->slots, f->method->literals};
   local.send(lit, ic);
@@ -381,6 +392,10 @@ Recorder::Step Recorder::record() {
     case BC_PUSH_ARRAY_LIT: return abort("a literal array");
     case BC_RETURN_NONLOCAL: return abort("a non-local return");
     default: return abort(std::string("bytecode ") + info.name);
+  }
+  if (sendInlined_) {  // an intrinsic's slow path entered a level: ip_ is its start
+    sendInlined_ = false;
+    return Step::Next;
   }
   ip_ = p + next;
   return Step::Next;

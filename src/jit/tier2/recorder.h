@@ -112,6 +112,7 @@ class Recorder {
   int32_t snapshot_ = -1;       // of the current bytecode, made on its first guard
   bool unwinding_ = false;
   bool sendAborted_ = false;
+  bool sendInlined_ = false;  // an intrinsic send's slow path entered a level
   std::string abortReason_;
   std::vector<std::pair<Method*, uint32_t>> pcs_;  // the recorded bytecodes, for --jit-log
 };
