@@ -380,8 +380,7 @@ Recorder::Step Recorder::record() {
     case BC_RETURN_SELF: return recordReturn(bc == BC_RETURN_SELF);
     case BC_SUPER_SEND: return abort("a super send");
     case BC_PUSH_BLOCK: {
-      // The activation's context: the frame's, a block activation's borrowed one (its
-      // block's outer), none in an inlined method (those with one are not inlined).
+      // The new block's outer context is the current activation's (ownContextRef).
       auto* code = static_cast<Method*>(m->literals[readU16(p + 1)].asObject());
       IrRef context = ownContextRef();
       Block* block = newBlock(code, level.frame->context, slots[0]);
