@@ -68,6 +68,19 @@ std::unordered_map<const uint8_t*, Loop> gLoops;  // by loop header
 std::deque<TraceRecord> gTraces;
 uint32_t gMaxExtent = 0;  // VM stack words (from the traced frame's slots) any exit may write
 
+// The loop of a header. A direct-mapped cache goes in front of the map: every back edge
+// of a hot method asks (loops are never removed, and map nodes do not move).
+Loop& loopAt(const uint8_t* header) {
+  struct Entry {
+    const uint8_t* header;
+    Loop* loop;
+  };
+  static Entry cache[256];
+  Entry& e = cache[(reinterpret_cast<uintptr_t>(header) >> 2) & 255];
+  if (e.header != header) e = {header, &gLoops[header]};
+  return *e.loop;
+}
+
 uint32_t stackBase(const Frame& f) { return uint32_t(f.method->numArgs) + f.method->numLocals; }
 
 std::string where(const Method* m, const uint8_t* pc) { return methodName(m) + " @" + std::to_string(pc - m->code); }
@@ -294,7 +307,7 @@ uint32_t threshold() { return params.hotloop; }
 bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, uint32_t iterations,
                 bool* traced) {
   unwinding = false;
-  Loop& loop = gLoops[ip];
+  Loop& loop = loopAt(ip);
   struct Report {  // whether the loop has a trace when this call returns
     Loop& loop;
     bool* traced;
