@@ -416,12 +416,18 @@ Recorder::Step Recorder::closeAtBackEdge(const uint8_t* target) {
     return close(IrOp::LOOP, target);
   }
   if (canLink_(target, d)) return close(IrOp::LINK, target);
-  if (header_) return abort("an inner loop that has no trace yet");
+  if (header_) {
+    untracedLoop_ = target;
+    return abort("an inner loop that has no trace yet");
+  }
   // A side trace goes on through a loop that has no trace, once, to the next header of
   // one that has (an outer loop's exit, say, through the next outer iteration to the
   // inner loop).
   for (const uint8_t* passed : untracedLoopsPassed_)
-    if (passed == target) return abort("a loop that has no trace");
+    if (passed == target) {
+      untracedLoop_ = target;
+      return abort("a loop that has no trace");
+    }
   untracedLoopsPassed_.push_back(target);
   ip_ = target;
   return Step::Next;

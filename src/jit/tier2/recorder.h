@@ -48,6 +48,9 @@ class Recorder {
   // A root recording that aborted because the iteration it recorded left the loop (its
   // exit or a return): the next iteration may well go round.
   bool leftLoop() const { return leftLoop_; }
+  // A recording that aborted at the back edge of a loop that has no trace: that loop's
+  // header. Not the recording's fault: it should be tried again once that loop has one.
+  const uint8_t* untracedLoop() const { return untracedLoop_; }
   Trace& trace() { return trace_; }
   uint32_t headerDepth() const { return headerDepth_; }
   const uint8_t* linkHeader() const { return linkHeader_; }  // closed with LINK: the loop
@@ -98,6 +101,7 @@ class Recorder {
   const uint8_t* linkHeader_ = nullptr;
   const uint8_t* loopEnd_ = nullptr;  // root traces: the loop's last back edge
   bool leftLoop_ = false;
+  const uint8_t* untracedLoop_ = nullptr;
   CanLink canLink_;
   std::vector<const uint8_t*> untracedLoopsPassed_;  // side traces: back edges recorded as jumps
   std::unordered_map<const uint8_t*, uint32_t> unrolled_;  // loops in inlined calls: iterations

@@ -215,6 +215,19 @@ void continueAfter(const Exit& exit, Frame& frame, const uint8_t*& ip, Value*& s
   unwinding = result.isNull();
 }
 
+// A recording aborted at the back edge of `header`'s loop because that loop has no trace
+// (yet): the loop is recorded at its next back edge, and the aborted recording, which only
+// came too early, is not held against its start point. Answers false when that loop will
+// not get a trace (blacklisted).
+bool traceUntracedLoop(const uint8_t* header) {
+  if (!header) return false;
+  Loop& loop = loopAt(header);
+  if (loop.blacklisted || loop.trace) return false;
+  if (loop.needed == 0) loop.needed = params.hotloop;
+  loop.hits = loop.needed;
+  return true;
+}
+
 // A hot exit: records from where it left off (inside the inlined calls of its snapshot, if
 // any) until the trace links to a loop's trace, and makes the exit's stub jump there.
 void recordSideTrace(Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
@@ -240,6 +253,12 @@ void recordSideTrace(Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, b
   }
   gStats.recordingsAborted++;
   exit.taken = 0;
+  if (outcome == Recorder::Outcome::Aborted && traceUntracedLoop(rec.untracedLoop())) {
+    if (U.options.jitLog)
+      std::fprintf(stderr, "--- tier2 side trace abort at %s: %s; recording that loop first\n", name.c_str(),
+                   reason.c_str());
+    return;
+  }
   exit.needed *= 2;
   exit.blacklisted = ++exit.aborts >= params.maxabort || outcome == Recorder::Outcome::Closed;
   if (U.options.jitLog)
@@ -335,7 +354,10 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
   sp = rec.sp();
   unwinding = rec.unwinding();
   if (outcome == Recorder::Outcome::Aborted) {
-    penalize(loop, frame, header, rec.abortReason(), rec.leftLoop());
+    // (an outer loop that met an inner one without a trace tries again, like one that
+    // left the loop, once the inner loop has had its chance)
+    bool tooEarly = traceUntracedLoop(rec.untracedLoop());
+    penalize(loop, frame, header, rec.abortReason(), rec.leftLoop() || tooEarly);
     return true;
   }
   TraceRecord* t = compile(rec, loop, frame, "(root) at " + where(frame.method, header), nullptr);
