@@ -154,7 +154,7 @@ SOM_INLINE bool arrayElement(M& m, V array, V index, V& zeroBased) {
   if (!m.guard(arith::hasKind(m, array, Kind::Array))) return false;
   if (!m.guard(arith::isSmallInt(m, index))) return false;
   zeroBased = arith::arrayIndex(m, index);
-  return m.guard(m.ltUnsigned(zeroBased, m.load(array, kArrayLengthOffset)));
+  return m.guard(m.ltUnsigned(zeroBased, m.loadFixed(array, kArrayLengthOffset)));
 }
 template <class M> SOM_INLINE void AT(M& m, unsigned lit, unsigned ic) {
   using V = typename M::V;

@@ -16,7 +16,11 @@
 //   addNoOverflow, subNoOverflow,     out = a op b; Cond: no signed overflow. Only ever used
 //   mulNoOverflow(a, b, out)          directly as a guard.
 //   select(c, x, y)                   c ? x : y
-//   load(base, offset), loadByte(base, offset), loadIndexed(base, index, offset)
+//   load(base, offset), loadIndexed(base, index, offset)
+//   loadFixed(base, offset)           a word that never changes once its object exists (an
+//                                     Array's length): a mode may share and hoist it
+//   loadByte(base, offset)            a byte of an object's header that never changes (its
+//                                     kind), zero-extended
 // and on doubles (M::F, an IEEE binary64 value):
 //   unboxDouble(v)                    the double an immediate-Double word stands for
 //   boxDouble(f, out)                 out = the immediate Double for f; Cond: f has one
@@ -71,6 +75,7 @@ struct ConcreteOps {
   static SOM_ARITH_INLINE V load(V base, int32_t offset) {
     return *reinterpret_cast<const Value*>(base.raw() + offset);
   }
+  static SOM_ARITH_INLINE V loadFixed(V base, int32_t offset) { return load(base, offset); }
   static SOM_ARITH_INLINE V loadByte(V base, int32_t offset) {
     return Value::fromRaw(*reinterpret_cast<const uint8_t*>(base.raw() + offset));
   }

@@ -155,6 +155,20 @@ TEST(TraceIr, LoadsStoresAndCheckedArithmeticStayInOrder) {
   EXPECT_EQ(ops(t), "SLOAD LOAD KWORD STORE LOAD ADDOV ADDOV");
 }
 
+// A class pointer or an Array's length cannot change: their loads are shared across
+// stores, and a header byte (the kind) likewise.
+TEST(TraceIr, LoadsOfWordsThatNeverChangeAreShared) {
+  Trace t;
+  IrRef self = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 0);
+  IrRef cls = t.emit(IrOp::LOADF, self, kNoRef, kNoRef, 0);
+  IrRef kind = t.emit(IrOp::LOADB, self, kNoRef, kNoRef, 12);
+  t.emit(IrOp::STORE, self, t.konst(9), kNoRef, 16);
+  EXPECT_EQ(t.emit(IrOp::LOADF, self, kNoRef, kNoRef, 0), cls);
+  EXPECT_EQ(t.emit(IrOp::LOADB, self, kNoRef, kNoRef, 12), kind);
+  EXPECT_NE(t.emit(IrOp::LOADF, self, kNoRef, kNoRef, 8), cls);  // another word
+  EXPECT_EQ(ops(t), "SLOAD LOADF LOADB KWORD STORE LOADF");
+}
+
 TEST(TraceIr, DumpShowsOperandsAndSnapshots) {
   Trace t;
   int32_t snap = t.addSnapshot({{{nullptr, 0, 11, 2}}, {{13, 0}}});

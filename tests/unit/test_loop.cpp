@@ -99,3 +99,21 @@ TEST(TraceLoop, GuardsOnSwappedValuesStayInTheBody) {
   EXPECT_EQ(phi2.a, b);
   EXPECT_EQ(phi2.b, a);
 }
+
+// A loop over an invariant receiver that stores into it: the class guard of the receiver
+// (a fixed load) leaves the body with the first iteration; the field load stays (the store
+// writes memory).
+TEST(TraceLoop, FixedLoadsOfInvariantsLeaveTheBodyButFieldLoadsStay) {
+  Trace t;
+  int32_t snap = t.addSnapshot({});
+  IrRef obj = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 1);
+  t.emit(IrOp::GUARDT, t.emit(IrOp::EQ, t.emit(IrOp::LOADF, obj, kNoRef, kNoRef, 0), t.konst(0x4000)), kNoRef,
+         kNoRef, 0, snap);
+  IrRef field = t.emit(IrOp::LOAD, obj, kNoRef, kNoRef, 16);
+  t.emit(IrOp::STORE, obj, t.emit(IrOp::ADD, field, t.konst(8)), kNoRef, 16);
+  t.emit(IrOp::LOOP);
+  ASSERT_TRUE(peelLoop(t));
+  size_t head = indexOf(t, IrOp::HEAD);
+  ASSERT_NE(head, SIZE_MAX);
+  EXPECT_EQ(ops(t, head), "HEAD LOAD ADD STORE LOOP");
+}

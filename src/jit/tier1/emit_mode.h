@@ -88,6 +88,7 @@ class EmitMode {
   Cond mulNoOverflow(V a, V b, V& out);
   V select(Cond c, V x, V y);
   V load(V base, int32_t offset);
+  V loadFixed(V base, int32_t offset) { return load(base, offset); }
   V loadByte(V base, int32_t offset);
   V loadIndexed(V base, V index, int32_t offset);
   void storeIndexed(V base, V index, int32_t offset, V value);

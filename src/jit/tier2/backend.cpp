@@ -266,6 +266,7 @@ void TraceAssembler::instruction(IrRef n) {
       select(i);
       break;
     case IrOp::LOAD:
+    case IrOp::LOADF:
       load(kAcc, i.a);
       a_.mov(kAcc, qword_ptr(kAcc, int32_t(i.imm)));
       break;

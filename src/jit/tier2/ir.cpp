@@ -165,7 +165,7 @@ IrRef Trace::fold(IrIns& i) {
       if (ka) return a ? i.b : i.c;
       if (i.b == i.c) return i.b;
       break;
-    case IrOp::LOAD:
+    case IrOp::LOADF:
       if (ins_[i.a].op == IrOp::NEWBLK) {  // blocks are immutable: their fields are known
         const IrIns& block = ins_[i.a];
         if (i.imm == int64_t(offsetof(Object, cls)))

@@ -72,6 +72,9 @@ struct RecordMode {
   V load(V base, int32_t offset) {
     return {arith::ConcreteOps::load(base.v, offset), t.emit(IrOp::LOAD, base.ref, kNoRef, kNoRef, offset)};
   }
+  V loadFixed(V base, int32_t offset) {
+    return {arith::ConcreteOps::load(base.v, offset), t.emit(IrOp::LOADF, base.ref, kNoRef, kNoRef, offset)};
+  }
   V loadByte(V base, int32_t offset) {
     return {arith::ConcreteOps::loadByte(base.v, offset), t.emit(IrOp::LOADB, base.ref, kNoRef, kNoRef, offset)};
   }

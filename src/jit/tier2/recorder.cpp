@@ -125,14 +125,14 @@ IrRef Recorder::ownContextRef() {
   if (levels_.size() == 1)
     return trace_.emit(IrOp::LOAD, trace_.emit(IrOp::FRAME), kNoRef, kNoRef, offsetof(Frame, context));
   if (l.context != kNoRef) return l.context;
-  if (l.closure != kNoRef) return trace_.emit(IrOp::LOAD, l.closure, kNoRef, kNoRef, offsetof(Block, outer));
+  if (l.closure != kNoRef) return trace_.emit(IrOp::LOADF, l.closure, kNoRef, kNoRef, offsetof(Block, outer));
   return trace_.konst(0);
 }
 
 // The context `level` steps out from the current activation's.
 IrRef Recorder::contextRef(unsigned level) {
   IrRef c = ownContextRef();
-  while (level--) c = trace_.emit(IrOp::LOAD, c, kNoRef, kNoRef, offsetof(Context, outer));
+  while (level--) c = trace_.emit(IrOp::LOADF, c, kNoRef, kNoRef, offsetof(Context, outer));
   return c;
 }
 
@@ -165,7 +165,7 @@ void Recorder::guardClass(Value receiver, IrRef ref) {
   IrRef tag = trace_.emit(IrOp::BAND, ref, trace_.konst(kTagMask));
   trace_.emit(IrOp::GUARDT, trace_.emit(IrOp::EQ, tag, trace_.konst(receiver.tag())), kNoRef, kNoRef, 0, snapshot());
   if (!receiver.isObject()) return;
-  IrRef cls = trace_.emit(IrOp::LOAD, ref, kNoRef, kNoRef, offsetof(Object, cls));
+  IrRef cls = trace_.emit(IrOp::LOADF, ref, kNoRef, kNoRef, offsetof(Object, cls));
   trace_.emit(IrOp::GUARDT,
               trace_.emit(IrOp::EQ, cls, trace_.konst(reinterpret_cast<uint64_t>(receiver.asObject()->cls))),
               kNoRef, kNoRef, 0, snapshot());
@@ -470,7 +470,7 @@ Recorder::Step Recorder::recordSend(const uint8_t* p) {
     // contexts come from the block.
     Block* block = static_cast<Block*>(receiver.v.asObject());
     guardClass(receiver.v, receiver.ref);
-    IrRef code = trace_.emit(IrOp::LOAD, receiver.ref, kNoRef, kNoRef, offsetof(Block, code));
+    IrRef code = trace_.emit(IrOp::LOADF, receiver.ref, kNoRef, kNoRef, offsetof(Block, code));
     trace_.emit(IrOp::GUARDT, trace_.emit(IrOp::EQ, code, trace_.konst(reinterpret_cast<uint64_t>(block->code))),
                 kNoRef, kNoRef, 0, snapshot());
     return enterLevel(p, block->code, sp_ - argc - 1, receiver.ref);
@@ -521,7 +521,7 @@ Recorder::Step Recorder::enterLevel(const uint8_t* p, Method* target, Value* arg
   cover(levels_.back().base + target->frameSize());
   uint32_t base = levels_.back().base;
   if (block)  // the activation sees the block's self in slot 0
-    setSlot(base, block->self, trace_.emit(IrOp::LOAD, closure, kNoRef, kNoRef, offsetof(Block, self)));
+    setSlot(base, block->self, trace_.emit(IrOp::LOADF, closure, kNoRef, kNoRef, offsetof(Block, self)));
   for (uint32_t i = target->numArgs; i < uint32_t(target->numArgs) + target->numLocals; i++)
     setSlot(base + i, U.nil, trace_.konst(U.nil.raw()));
   if (target->flags & kOwnsContext) {
