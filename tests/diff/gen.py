@@ -390,7 +390,13 @@ class Gen:
                 k = self.r.randint(0, 25)
                 self.charge(ctx.weight * k)
                 return '(self %s: %d)' % (self.pick(['deepRet', 'deepVal']), k)
-            choices += [(1, fib), (1, deep),
+            def walk():
+                k = self.r.randint(0, 5)
+                self.charge(ctx.weight * 3 ** k)
+                if self.r.random() < 0.5:
+                    return '(self walkVal: %d)' % k
+                return '(self walkRet: %d over: %d)' % (k, self.r.randint(0, 4 * 3 ** k))
+            choices += [(1, fib), (1, deep), (1, walk),
                         (1, lambda: self.pick(GLOBALS))]
             choices += [(1, lambda: '((%s cnt) ifNil: [ 0 ])' % self.pick(self.helper_classes).name),
                         (2, lambda: '(self gadd: %s with: %s)' % (e(), e())),
@@ -1007,6 +1013,17 @@ class Gen:
         main.methods.append(Method('deepRet: n', body=['self deep: n blk: [:x | ^ n * 1000 + x ]'],
                                    ret='0', removable=False))
         main.methods.append(Method('deepVal: n', ret='self deep: n blk: [:x | x + n ]',
+                                   removable=False))
+        # recursion inside a loop (a trace of the loop calls the method), with a block
+        # that may return non-locally from the top
+        main.methods.append(Method('walk: n at: p blk: b', locals_=['s'], body=[
+            's := n', 'n = 0 ifTrue: [ ^ b value: p ]',
+            '1 to: 3 do: [:i | s := s + (self walk: n - 1 at: p * 3 + i blk: b) ]'], ret='s',
+            removable=False))
+        main.methods.append(Method('walkRet: n over: k', body=[
+            'self walk: n at: 0 blk: [:x | x > k ifTrue: [ ^ x * 1000 + n ]. x ]'], ret='0',
+            removable=False))
+        main.methods.append(Method('walkVal: n', ret='self walk: n at: 0 blk: [:x | x + n ]',
                                    removable=False))
         main.methods.append(Method('unknownGlobal: name', locals_=['c'], body=[
             'c := system load: name', 'c notNil ifTrue: [ ^ c ]',

@@ -103,6 +103,9 @@ const void* backEdgeFromNative(Interp* m, uint32_t* counter, const void* unwind)
   bool unwinding = false;
   uint32_t iterations = backEdgeInterval();
   bool traced = false;
+  // The activations the trace calls (a recursive method's loop calling the method) pass
+  // this back edge too: it must not stay at zero, which would count down from 2^32 there.
+  *counter = 1;
   bool handled = tier2::onBackEdge(*m->f, ip, sp, unwinding, iterations, &traced);
   *counter = traced ? 1 : iterations;
   if (!handled) return nullptr;

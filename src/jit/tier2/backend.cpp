@@ -347,6 +347,16 @@ void TraceAssembler::instruction(IrRef n) {
         a_.mov(rdi, kAcc);
       });
       break;
+    case IrOp::CALLM:
+      callNative(n, reinterpret_cast<const void*>(&callFromTrace), [&] {
+        a_.mov(rdx, kFrame);
+        a_.lea(rsi, qword_ptr(kSlots, int32_t(8 * i.imm)));
+        a_.mov(rdi, loc_[i.a].constant);
+        a_.mov(rcx, loc_[i.b].constant);
+      });
+      a_.test(kAcc, kAcc);  // the unwind marker (the null Value)
+      a_.jz(exit);
+      break;
     case IrOp::NEWCTX:
       load(kTmp, i.a);
       callNative(n, reinterpret_cast<const void*>(&newContextFromTrace), [&] {

@@ -233,6 +233,7 @@ std::string Trace::dump() const {
       appendf(out, "   [snap %d:", i.snapshot);
       for (const SnapFrame& f : s.frames) appendf(out, " pc %u depth %u base %u;", f.pc, f.depth, f.base);
       for (auto& [slot, ref] : s.slots) appendf(out, " %u=%04u", slot, ref);
+      if (s.unwinding) out += " unwinding";
       out += "]";
     }
     out += '\n';

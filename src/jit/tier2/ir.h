@@ -60,6 +60,7 @@ struct SnapFrame {
 struct Snapshot {
   std::vector<SnapFrame> frames;
   std::vector<std::pair<uint32_t, IrRef>> slots;
+  bool unwinding = false;  // resumes after a send that answered the unwind marker (CALLM)
 };
 
 class Trace {
@@ -70,6 +71,7 @@ class Trace {
              int32_t snapshot = -1);
   IrRef konst(uint64_t raw) { return emit(IrOp::KWORD, kNoRef, kNoRef, kNoRef, int64_t(raw)); }
   int32_t addSnapshot(Snapshot s);
+  void markUnwinding(int32_t s) { snapshots_[size_t(s)].unwinding = true; }
   void truncate(size_t size);  // drops trailing effects (never shared)
 
   bool isConstant(IrRef r) const { return r != kNoRef && ins_[r].op == IrOp::KWORD; }

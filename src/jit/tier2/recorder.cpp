@@ -498,7 +498,40 @@ Recorder::Step Recorder::recordSend(const uint8_t* p) {
     ip_ = p + kBytecodes[*p].length;
     return Step::Next;
   }
+  // The traced method sending to itself (Queens>>place:, Permute>>permute: inside their
+  // loops) would be recursion one level down: the trace calls it instead.
+  if (levels_.size() == 1 && target == m) return recordCallOut(p, target, argc);
   return enterLevel(p, target, args, kNoRef);
+}
+
+// A send the trace makes as a call (CALLM): the receiver and arguments go where the
+// callee's frame begins and the callee runs as an activation of its own (interpreted, or
+// in its tier-1 code, entering traces of its loops). Only from the traced activation,
+// whose frame is real: the callee's backtrace, non-local returns and restarts find it.
+Recorder::Step Recorder::recordCallOut(const uint8_t* p, Method* target, uint32_t argc) {
+  RecordMode mode{*this, trace_};
+  Frame* f = cur().frame;
+  uint32_t first = uint32_t(sp_ - outerSlots()) - argc - 1;
+  for (uint32_t k = 0; k <= argc; k++) trace_.emit(IrOp::SSTORE, slotRef(first + k), kNoRef, kNoRef, first + k);
+  f->ip = p;
+  Value result = invoke(target, outerSlots() + first, f);
+  // The state after the send, with the unwind marker as its result: where a callee that
+  // unwinds leaves the trace.
+  mode.drop(int(argc + 1));
+  mode.push({Value(), trace_.konst(0)});
+  ip_ = p + kBytecodes[*p].length;
+  snapshot_ = -1;
+  int32_t unwound = snapshot();
+  trace_.markUnwinding(unwound);
+  snapshot_ = -1;
+  IrRef call = trace_.emit(IrOp::CALLM, trace_.konst(reinterpret_cast<uint64_t>(target)),
+                           trace_.konst(reinterpret_cast<uint64_t>(p)), kNoRef, first, unwound);
+  setSlot(first, result, call);
+  if (result.isNull()) {
+    unwinding_ = true;
+    return abort("a call that unwound (a non-local return or a restart through it)");
+  }
+  return Step::Next;
 }
 
 // A new level for an inlined activation of `target` (a block's code when `closure` is the

@@ -66,7 +66,14 @@ Stats gStats;
 bool gEnabled = false;
 std::unordered_map<const uint8_t*, Loop> gLoops;  // by loop header
 std::deque<TraceRecord> gTraces;
-uint32_t gMaxExtent = 0;  // VM stack words (from the traced frame's slots) any exit may write
+uint32_t gMaxExtent = 0;
+// A recording is under way: calls it makes (CALLM) run the program on, and may meet hot
+// loops and exits, which run their traces but record nothing until it ends.
+bool gRecording = false;
+struct RecordingNow {
+  RecordingNow() { gRecording = true; }
+  ~RecordingNow() { gRecording = false; }
+};  // VM stack words (from the traced frame's slots) any exit may write
 
 // The loop of a header. A direct-mapped cache goes in front of the map: every back edge
 // of a hot method asks (loops are never removed, and map nodes do not move).
@@ -130,6 +137,8 @@ TraceRecord* compile(Recorder& rec, Loop& loop, Frame& frame, const std::string&
   for (uint32_t s = 0; s < exits; s++) {
     t.exits.push_back({&t, s});
     t.exits.back().needed = params.hotexit;
+    // (an unwinding exit resumes no bytecode a side trace could start from)
+    t.exits.back().blacklisted = t.ir.snapshots()[s].unwinding;
     req.exitTokens.push_back(&t.exits.back());
   }
   if (parent) req.parentFrameBytes = parent->trace->code.frameBytes;
@@ -193,6 +202,7 @@ void continueAfter(const Exit& exit, Frame& frame, const uint8_t*& ip, Value*& s
   if (s.frames.size() == 1) {
     sp = frame.slots + stackBase(frame) + outer.depth;
     ip = frame.method->code + outer.pc;
+    unwinding = s.unwinding;
     return;
   }
   std::vector<ResumePoint> points(s.frames.size() - 1);
@@ -233,6 +243,7 @@ bool traceUntracedLoop(const uint8_t* header) {
 void recordSideTrace(Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   Loop& loop = *exit.trace->loop;
   const Snapshot& s = exit.trace->ir.snapshots()[exit.snapshot];
+  RecordingNow now;
   Recorder rec(frame, s, exit.trace->closures, exit.trace->contexts, linkableLoops());
   std::string name = "trace " + std::to_string(exit.trace->id) + " exit " + std::to_string(exit.snapshot) + " at " +
                      where(s.frames.back().method, s.frames.back().method->code + s.frames.back().pc);
@@ -277,7 +288,8 @@ bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& un
   Exit& exit = *static_cast<Exit*>(const_cast<void*>(fn(frame.slots, &frame)));
   gStats.exitsTaken++;
   judge(loop, frame.method, header);
-  if (!exit.side && !exit.blacklisted && ++exit.taken >= exit.needed && mayCompileAnother(*exit.trace->loop, true))
+  if (!exit.side && !exit.blacklisted && ++exit.taken >= exit.needed && mayCompileAnother(*exit.trace->loop, true) &&
+      !gRecording)
     recordSideTrace(exit, frame, ip, sp, unwinding);
   else
     continueAfter(exit, frame, ip, sp, unwinding);
@@ -345,9 +357,10 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
   }
   if (loop.needed == 0) loop.needed = params.hotloop;
   loop.hits += iterations;
-  if (loop.hits < loop.needed || !mayCompileAnother(loop, false)) return false;
+  if (loop.hits < loop.needed || !mayCompileAnother(loop, false) || gRecording) return false;
 
   const uint8_t* header = ip;
+  RecordingNow now;
   Recorder rec(frame, header, sp, header, linkableLoops());
   Recorder::Outcome outcome = rec.run();
   ip = rec.ip();

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "interp/interpreter.h"
 #include "jit/tier2/backend.h"
 #include "vm/numbers.h"
 #include "vm/universe.h"
@@ -56,6 +57,12 @@ inline bool producesValue(IrOp op) {
 inline uint64_t boxDoubleAtExit(uint64_t bits) { return newDouble(std::bit_cast<double>(bits)).raw(); }
 inline uint64_t newBlockFromTrace(Method* code, Context* outer, uint64_t self) {
   return Value::fromObject(newBlock(code, outer, Value::fromRaw(self))).raw();
+}
+// A send the trace makes as a call (CALLM): as the interpreter would, with the caller's
+// frame at the send (for backtraces).
+inline uint64_t callFromTrace(Method* m, Value* args, Frame* caller, const uint8_t* send) {
+  caller->ip = send;
+  return invoke(m, args, caller).raw();
 }
 // (No activation frame: a trace runs no non-local return; an exit that resumes the
 // activation gives the context its frame.)
