@@ -378,7 +378,7 @@ Recorder::Step Recorder::record() {
     case BC_SEND: return recordSend(p);
     case BC_RETURN_LOCAL:
     case BC_RETURN_SELF: return recordReturn(bc == BC_RETURN_SELF);
-    case BC_SUPER_SEND: return abort("a super send");
+    case BC_SUPER_SEND: return recordSend(p, true);
     case BC_PUSH_BLOCK: {
       // The new block's outer context is the current activation's (ownContextRef).
       auto* code = static_cast<Method*>(m->literals[readU16(p + 1)].asObject());
@@ -455,21 +455,31 @@ bool Recorder::canStopHere() const {
 
 // A send: guarded on the receiver's class and inlined. Trivial methods become their
 // load or store; methods with bytecode get a level of their own, run concretely in a
-// real frame above the caller's stack, exactly where an activation would be.
-Recorder::Step Recorder::recordSend(const uint8_t* p) {
+// real frame above the caller's stack, exactly where an activation would be. A super
+// send's target depends only on the method it is in: it needs no guard.
+Recorder::Step Recorder::recordSend(const uint8_t* p, bool super) {
   Method* m = method();
   Symbol* selector = asString(m->literals[readU16(p + 1)]);
   uint32_t argc = selector->numArgs;
   RecordMode mode{*this, trace_};
   RecordMode::V receiver = mode.peek(int(argc));
-  Method* target = lookup(classOf(receiver.v), selector);
+  Method* target = nullptr;
+  if (super) {
+    Class* holder = cur().frame->homeMethod()->holder;
+    if (holder && holder->superclass) target = lookup(holder->superclass, selector);
+  } else {
+    target = lookup(classOf(receiver.v), selector);
+  }
   if (!target) return abort("doesNotUnderstand:");
+  auto guardReceiver = [&] {
+    if (!super) guardClass(receiver.v, receiver.ref);
+  };
   if (target->native && target->native == blockEvaluation(argc) && receiver.v.isObject() &&
       static_cast<Block*>(receiver.v.asObject())->code->numArgs == argc + 1) {
     // Block evaluation: guarded on the block's code, inlined like a method whose self and
     // contexts come from the block.
     Block* block = static_cast<Block*>(receiver.v.asObject());
-    guardClass(receiver.v, receiver.ref);
+    guardReceiver();
     IrRef code = trace_.emit(IrOp::LOADF, receiver.ref, kNoRef, kNoRef, offsetof(Block, code));
     trace_.emit(IrOp::GUARDT, trace_.emit(IrOp::EQ, code, trace_.konst(reinterpret_cast<uint64_t>(block->code))),
                 kNoRef, kNoRef, 0, snapshot());
@@ -477,7 +487,7 @@ Recorder::Step Recorder::recordSend(const uint8_t* p) {
   }
   if (target->native && !target->trivialKind && !isLeafPrimitive(target))
     return abort("a primitive (" + std::string(selector->view()) + ")");
-  guardClass(receiver.v, receiver.ref);
+  guardReceiver();
   if (target->native && !target->trivialKind) {
     recordLeafCall(target, argc);
     ip_ = p + kBytecodes[*p].length;

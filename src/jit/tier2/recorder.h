@@ -72,7 +72,7 @@ class Recorder {
 
   Step record();
   void leaveInlinedLevels();
-  Step recordSend(const uint8_t* p);
+  Step recordSend(const uint8_t* p, bool super = false);
   Step enterLevel(const uint8_t* p, Method* target, Value* args, IrRef closure);
   void recordLeafCall(Method* target, uint32_t argc);
   Step recordCallOut(const uint8_t* p, Method* target, uint32_t argc);
