@@ -43,7 +43,9 @@ struct RecordMode {
   void drop(int n);
   void push(V v);
   void send(unsigned lit, unsigned ic);
-  bool expectsDoubles(unsigned) const { return false; }
+  // The operands are at hand: on Doubles the trace tests for Doubles only (guarding
+  // that both are not SmallIntegers first would be three more instructions and a guard).
+  bool expectsDoubles(unsigned) { return peek(0).v.isImmediateDouble() && peek(1).v.isImmediateDouble(); }
   bool guard(const Cond& c);
   int32_t snapshot();  // of the current bytecode boundary
 
