@@ -43,6 +43,7 @@ void TraceAssembler::callFromExit(const void* fn, F&& setArguments) {
   a_.call(rax);
   a_.mov(kAcc, rax);
   for (size_t k = std::size(saved); k-- > 0;) a_.pop(saved[k]);
+  forgetDoubles();
 }
 
 // A call from the trace at instruction `at`: values live after it in caller-saved
@@ -65,6 +66,7 @@ void TraceAssembler::callNative(IrRef at, const void* fn, F&& setArguments) {
   a_.call(rax);
   a_.mov(kAcc, rax);
   for (size_t k = saved.size(); k-- > 0;) a_.pop(saved[k]);
+  forgetDoubles();
 }
 
 void TraceAssembler::select(const IrIns& i) {
@@ -174,6 +176,7 @@ void TraceAssembler::run() {
   Label leave = a_.newLabel();
   for (size_t s = 0; s < exits_.size(); s++) {
     a_.bind(exits_[s]);
+    forgetDoubles();
     // A value computed here is computed once (an allocation written to two slots is one
     // object): later uses read the slot it went to.
     std::unordered_map<IrRef, uint32_t> computedInto;
@@ -308,11 +311,11 @@ void TraceAssembler::instruction(IrRef n) {
     case IrOp::FADD:
     case IrOp::FSUB:
     case IrOp::FMUL:
-      loadDouble(kF0, i.a);
-      loadDouble(kF1, i.b);
+      loadDoubles(i.a, i.b);
       if (i.op == IrOp::FADD) a_.addsd(kF0, kF1);
       else if (i.op == IrOp::FSUB) a_.subsd(kF0, kF1);
       else a_.mulsd(kF0, kF1);
+      inF_[0] = n;
       if (loc_[n].kind == Location::Register) {
         a_.movq(loc_[n].reg, kF0);
         return;
@@ -323,8 +326,7 @@ void TraceAssembler::instruction(IrRef n) {
     case IrOp::FLE:
     case IrOp::FEQ:
       // ucomisd reports unordered like "less" plus PF: a < b is tested as b above a.
-      loadDouble(kF0, i.a);
-      loadDouble(kF1, i.b);
+      loadDoubles(i.a, i.b);
       if (i.op == IrOp::FEQ) {
         a_.ucomisd(kF0, kF1);
         a_.sete(kAcc.r8());
@@ -369,6 +371,7 @@ void TraceAssembler::instruction(IrRef n) {
       break;
     case IrOp::HEAD:
       a_.bind(body_);
+      forgetDoubles();
       return;
     case IrOp::PHI:
       return;  // (moved at LOOP)
@@ -400,8 +403,7 @@ bool TraceAssembler::guardOnComparison(IrRef guard) {
   if (i.op == IrOp::FLT || i.op == IrOp::FLE || i.op == IrOp::FEQ) {
     // ucomisd reports unordered as ZF = PF = CF = 1: a < b is tested as b above a, and
     // equality needs PF clear, so every comparison with a NaN is false.
-    loadDouble(kF0, i.a);
-    loadDouble(kF1, i.b);
+    loadDoubles(i.a, i.b);
     if (i.op == IrOp::FEQ) {
       a_.ucomisd(kF0, kF1);
       if (!leaveOnTrue) {

@@ -180,15 +180,38 @@ class TraceAssembler {
     load(kAcc, r);
     return kAcc;
   }
-  void loadDouble(const Xmm& dst, IrRef r) {
-    const Location& l = loc_[r];
-    if (l.kind == Location::Stack) a_.movq(dst, qword_ptr(rsp, l.offset));
-    else if (l.kind == Location::Register) a_.movq(dst, l.reg);
-    else {
-      load(kAcc, r);
-      a_.movq(dst, kAcc);
+  // The operands of a double operation into kF0 and kF1. Doubles live in general
+  // registers (as bit patterns); kF0 and kF1 remember which values they still hold, so
+  // that a chain of operations (zr * zr + (zi * zi)) passes its intermediate results in
+  // XMM registers instead of moving each through a general one and back.
+  void loadDoubles(IrRef a, IrRef b) {
+    if (inF_[0] == b && inF_[0] != a) {  // b would be overwritten by a: move it first
+      loadDouble(kF1, b);
+      loadDouble(kF0, a);
+    } else {
+      loadDouble(kF0, a);
+      loadDouble(kF1, b);
     }
   }
+  void loadDouble(const Xmm& dst, IrRef r) {
+    int k = dst == kF0 ? 0 : 1;
+    if (inF_[k] == r) return;
+    if (inF_[1 - k] == r) {
+      a_.movapd(dst, k == 0 ? kF1 : kF0);
+    } else {
+      const Location& l = loc_[r];
+      if (l.kind == Location::Stack) a_.movq(dst, qword_ptr(rsp, l.offset));
+      else if (l.kind == Location::Register) a_.movq(dst, l.reg);
+      else {
+        load(kAcc, r);
+        a_.movq(dst, kAcc);
+      }
+    }
+    inF_[k] = r;
+  }
+  // At a label other code jumps to, and after calls (XMM registers are caller-saved).
+  void forgetDoubles() { inF_[0] = inF_[1] = kNoRef; }
+  IrRef inF_[2] = {kNoRef, kNoRef};  // what kF0 and kF1 hold (loadDouble)
   void result(IrRef n, const Gp& src) {
     const Location& l = loc_[n];
     if (l.kind == Location::Register) a_.mov(l.reg, src);
