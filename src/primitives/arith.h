@@ -25,7 +25,8 @@
 //   unboxDouble(v)                    the double an immediate-Double word stands for
 //   boxDouble(f, out)                 out = the immediate Double for f; Cond: f has one
 //                                     (a mode may decline more, e.g. +0.0; never fewer)
-//   fadd, fsub, fmul(x, y)            IEEE arithmetic (no fused multiply-add)
+//   fadd, fsub, fmul, fdiv(x, y)      IEEE arithmetic (no fused multiply-add)
+//   fsqrt(x)                          IEEE square root
 //   flt, fle, feq(x, y)               IEEE comparisons (false when unordered) -> Cond
 #pragma once
 
@@ -93,6 +94,8 @@ struct ConcreteOps {
   static SOM_ARITH_INLINE F fadd(F a, F b) { return a + b; }
   static SOM_ARITH_INLINE F fsub(F a, F b) { return a - b; }
   static SOM_ARITH_INLINE F fmul(F a, F b) { return a * b; }
+  static SOM_ARITH_INLINE F fdiv(F a, F b) { return a / b; }
+  static SOM_ARITH_INLINE F fsqrt(F a) { return __builtin_sqrt(a); }
   static SOM_ARITH_INLINE Cond flt(F a, F b) { return a < b; }
   static SOM_ARITH_INLINE Cond fle(F a, F b) { return a <= b; }
   static SOM_ARITH_INLINE Cond feq(F a, F b) { return a == b; }
@@ -209,5 +212,30 @@ template <class M, class V>
 SOM_ARITH_INLINE auto lessEqualDoubles(M& m, V a, V b) { return m.fle(m.unboxDouble(a), m.unboxDouble(b)); }
 template <class M, class V>
 SOM_ARITH_INLINE auto equalDoubles(M& m, V a, V b) { return m.feq(m.unboxDouble(a), m.unboxDouble(b)); }
+
+// Double>>// and Double>>sqrt on immediate Doubles: the primitives' fast paths (their
+// full definitions convert Integer arguments and box any result), which the tier-2
+// recorder inlines.
+template <class M, class V>
+SOM_ARITH_INLINE auto divideDoubles(M& m, V a, V b, V& out) {
+  return m.boxDouble(m.fdiv(m.unboxDouble(a), m.unboxDouble(b)), out);
+}
+template <class M, class V>
+SOM_ARITH_INLINE auto squareRootDouble(M& m, V a, V& out) {
+  return m.boxDouble(m.fsqrt(m.unboxDouble(a)), out);
+}
+template <class M, class V>
+SOM_ARITH_INLINE auto isImmediateDouble(M& m, V v) {
+  return m.eq(m.bitAnd(v, m.konst(kTagMask)), m.konst(uint64_t(Tag::Double)));
+}
+
+inline bool divideImmediateDoubles(Value a, Value b, Value& out) {
+  ConcreteOps m;
+  return bothImmediateDoubles(m, a, b) && divideDoubles(m, a, b, out);
+}
+inline bool squareRootImmediateDouble(Value a, Value& out) {
+  ConcreteOps m;
+  return isImmediateDouble(m, a) && squareRootDouble(m, a, out);
+}
 
 }  // namespace som::arith

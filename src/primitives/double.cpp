@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "primitives/arith.h"
 #include "primitives/registry.h"
 #include "primitives/support.h"
 
@@ -23,12 +24,20 @@ Value arithmetic(const char* prim, Value* args, Op op) {
 Value plus(Value* a, Frame*) { return arithmetic("Double>>+", a, [](double x, double y) { return x + y; }); }
 Value minus(Value* a, Frame*) { return arithmetic("Double>>-", a, [](double x, double y) { return x - y; }); }
 Value times(Value* a, Frame*) { return arithmetic("Double>>*", a, [](double x, double y) { return x * y; }); }
-Value divide(Value* a, Frame*) { return arithmetic("Double>>//", a, [](double x, double y) { return x / y; }); }
+Value divide(Value* a, Frame*) {
+  Value r;
+  if (arith::divideImmediateDoubles(a[0], a[1], r)) return r;
+  return arithmetic("Double>>//", a, [](double x, double y) { return x / y; });
+}
 Value modulo(Value* a, Frame*) {
   return arithmetic("Double>>%", a, [](double x, double y) { return std::fmod(x, y); });
 }
 
-Value squareRoot(Value* a, Frame*) { return newDouble(std::sqrt(doubleOf(a[0]))); }
+Value squareRoot(Value* a, Frame*) {
+  Value r;
+  if (arith::squareRootImmediateDouble(a[0], r)) return r;
+  return newDouble(std::sqrt(doubleOf(a[0])));
+}
 Value cosine(Value* a, Frame*) { return newDouble(std::cos(doubleOf(a[0]))); }
 Value sine(Value* a, Frame*) { return newDouble(std::sin(doubleOf(a[0]))); }
 

@@ -311,10 +311,15 @@ void TraceAssembler::instruction(IrRef n) {
     case IrOp::FADD:
     case IrOp::FSUB:
     case IrOp::FMUL:
-      loadDoubles(i.a, i.b);
+    case IrOp::FDIV:
+    case IrOp::FSQRT:
+      if (i.op == IrOp::FSQRT) loadDouble(kF0, i.a);
+      else loadDoubles(i.a, i.b);
       if (i.op == IrOp::FADD) a_.addsd(kF0, kF1);
       else if (i.op == IrOp::FSUB) a_.subsd(kF0, kF1);
-      else a_.mulsd(kF0, kF1);
+      else if (i.op == IrOp::FMUL) a_.mulsd(kF0, kF1);
+      else if (i.op == IrOp::FDIV) a_.divsd(kF0, kF1);
+      else a_.sqrtsd(kF0, kF0);
       inF_[0] = n;
       if (loc_[n].kind == Location::Register) {
         a_.movq(loc_[n].reg, kF0);

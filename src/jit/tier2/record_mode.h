@@ -100,6 +100,8 @@ struct RecordMode {
   F fadd(F a, F b) { return {a.v + b.v, t.emit(IrOp::FADD, a.ref, b.ref)}; }
   F fsub(F a, F b) { return {a.v - b.v, t.emit(IrOp::FSUB, a.ref, b.ref)}; }
   F fmul(F a, F b) { return {a.v * b.v, t.emit(IrOp::FMUL, a.ref, b.ref)}; }
+  F fdiv(F a, F b) { return {a.v / b.v, t.emit(IrOp::FDIV, a.ref, b.ref)}; }
+  F fsqrt(F a) { return {__builtin_sqrt(a.v), t.emit(IrOp::FSQRT, a.ref)}; }
   Cond flt(F a, F b) { return {a.v < b.v, t.emit(IrOp::FLT, a.ref, b.ref)}; }
   Cond fle(F a, F b) { return {a.v <= b.v, t.emit(IrOp::FLE, a.ref, b.ref)}; }
   Cond feq(F a, F b) { return {a.v == b.v, t.emit(IrOp::FEQ, a.ref, b.ref)}; }

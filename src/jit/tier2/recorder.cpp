@@ -489,7 +489,7 @@ Recorder::Step Recorder::recordSend(const uint8_t* p, bool super) {
     return abort("a primitive (" + std::string(selector->view()) + ")");
   guardReceiver();
   if (target->native && !target->trivialKind) {
-    recordLeafCall(target, argc);
+    if (!recordDoublePrimitive(target)) recordLeafCall(target, argc);
     ip_ = p + kBytecodes[*p].length;
     return Step::Next;
   }
@@ -581,6 +581,31 @@ Recorder::Step Recorder::enterLevel(const uint8_t* p, Method* target, Value* arg
   sp_ = args + target->numArgs + target->numLocals;
   ip_ = target->code;
   return Step::Next;
+}
+
+// Double>>// and Double>>sqrt on immediate Doubles, inlined through their fast paths
+// (primitives/arith.h); answers false, having recorded nothing but the failing guard,
+// when the call is needed.
+bool Recorder::recordDoublePrimitive(Method* target) {
+  if (target->holder != U.doubleClass) return false;
+  std::string_view selector = target->signature->view();
+  RecordMode mode{*this, trace_};
+  RecordMode::V result;
+  if (selector == "//") {
+    RecordMode::V a = mode.peek(1), b = mode.peek(0);
+    if (!mode.guard(arith::bothImmediateDoubles(mode, a, b)) || !mode.guard(arith::divideDoubles(mode, a, b, result)))
+      return false;
+    mode.drop(2);
+  } else if (selector == "sqrt") {
+    RecordMode::V a = mode.peek(0);
+    if (!mode.guard(arith::isImmediateDouble(mode, a)) || !mode.guard(arith::squareRootDouble(mode, a, result)))
+      return false;
+    mode.drop(1);
+  } else {
+    return false;
+  }
+  mode.push(result);
+  return true;
 }
 
 // A call of a leaf primitive: the trace stores the receiver and arguments where the
