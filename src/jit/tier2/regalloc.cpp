@@ -48,6 +48,9 @@ void TraceAssembler::computeLiveness() {
     if (ins_[n].op == IrOp::HEAD) head_ = n;
     if (ins_[n].op == IrOp::LOOP) loopEnd_ = n;
   }
+  carried_.assign(count, false);
+  for (IrRef n = 0; n < count; n++)
+    if (needed_[n] && ins_[n].op == IrOp::PHI) carried_[ins_[n].a] = carried_[ins_[n].b] = true;
   lastUse_.assign(count, kNoRef);
   for (IrRef n = 0; n < count; n++) {
     if (!needed_[n]) continue;
@@ -156,6 +159,21 @@ void TraceAssembler::allocate(IrRef n) {
       active_.push_back(n);
       return;
     }
+  }
+  // No register is free: the value whose last use is furthest away goes to the stack for
+  // its whole life (locations are chosen before any code is emitted), if that is further
+  // than n's. Long-lived values (a loop's invariants) then live in memory, where a use
+  // costs a load, rather than every short-lived temporary costing a store and a load.
+  // Loop-carried values (PHI operands) keep theirs: they are used every iteration.
+  size_t victim = SIZE_MAX;
+  for (size_t k = 0; k < active_.size(); k++)
+    if (!carried_[active_[k]] && (victim == SIZE_MAX || lastUse_[active_[k]] > lastUse_[active_[victim]])) victim = k;
+  if (victim != SIZE_MAX && lastUse_[active_[victim]] > lastUse_[n]) {
+    IrRef spilled = active_[victim];
+    loc_[n] = loc_[spilled];
+    loc_[spilled] = {Location::Stack, Gp(), 8 * stackWords_++, 0};
+    active_[victim] = n;
+    return;
   }
   loc_[n] = {Location::Stack, Gp(), 8 * stackWords_++, 0};
 }

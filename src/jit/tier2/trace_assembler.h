@@ -243,6 +243,7 @@ class TraceAssembler {
   std::vector<uint32_t> uses_;
   std::vector<Location> loc_;
   std::vector<bool> free_;  // per kAllocatable entry
+  std::vector<bool> carried_;  // PHI operands: they keep their registers (allocate())
   std::vector<IrRef> active_;
   int32_t stackWords_ = 0;
   int32_t frameBytes_ = 0;
