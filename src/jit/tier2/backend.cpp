@@ -166,6 +166,7 @@ void TraceAssembler::run() {
   }
   loop_ = a_.newLabel();
   body_ = a_.newLabel();
+  adapt_ = a_.newLabel();
   a_.bind(loop_);
   for (IrRef n = 0; n < ins_.size(); n++) {
     if (!emitted(n) || sunkInto_[n] != kNoRef) continue;
@@ -207,6 +208,11 @@ void TraceAssembler::run() {
     a_.bind(exitReturns_[s]);
     a_.mov(rax, reinterpret_cast<uint64_t>(req_.exitTokens[s]));
     a_.jmp(leave);
+  }
+  if (req_.adoptFrameBytes >= 0) {  // LINKs arriving with the loop's first root's frame
+    a_.bind(adapt_);
+    adjustFrame(req_.adoptFrameBytes, frameBytes_);
+    a_.jmp(loop_);
   }
   a_.bind(leave);
   a_.add(rsp, frameBytes_);
@@ -384,13 +390,16 @@ void TraceAssembler::instruction(IrRef n) {
     case IrOp::LINK:
       a_.mov(kAcc, reinterpret_cast<uint64_t>(req_.iterations));
       a_.inc(qword_ptr(kAcc));
+      a_.mov(kAcc, reinterpret_cast<uint64_t>(i.op == IrOp::LOOP ? req_.ownLoops : req_.linkedIn));
+      a_.inc(qword_ptr(kAcc));
       if (i.op == IrOp::LOOP) {
         if (head_ != kNoRef) phiMoves();
         a_.jmp(head_ != kNoRef ? body_ : loop_);
       } else {
+        // (through the loop's entry word: a root recorded again replaces its target)
         adjustFrame(frameBytes_, req_.linkFrameBytes);
-        a_.mov(kAcc, reinterpret_cast<uint64_t>(req_.linkTo));
-        a_.jmp(kAcc);
+        a_.mov(kAcc, reinterpret_cast<uint64_t>(req_.linkEntry));
+        a_.jmp(qword_ptr(kAcc));
       }
       return;
   }
@@ -453,12 +462,25 @@ CompiledTrace compileTrace(const TraceRequest& request) {
   if (!base) return result;
   result.entry = base;
   result.loopStart = base + code.labelOffsetFromBase(assembler.loopStart());
+  result.adaptedStart = request.adoptFrameBytes >= 0 ? base + code.labelOffsetFromBase(assembler.adaptedStart())
+                                                      : result.loopStart;
   result.frameBytes = assembler.frameBytes();
   result.codeBytes = code.codeSize();
   for (size_t s = 0; s < assembler.exitReturns().size(); s++)
     request.exitTargets[s] = base + code.labelOffsetFromBase(assembler.exitReturns()[s]);
   if (request.log) result.disassembly = jit::disassemble(base, code.codeSize());
   return result;
+}
+
+const void* compileLinkExit(int32_t frameBytes, const void* token, const std::string& name) {
+  CodeHolder code;
+  code.init(jit::CodeCache::instance().environment());
+  Assembler a(&code);
+  a.add(rsp, frameBytes);
+  for (size_t k = std::size(kCalleeSaved); k-- > 0;) a.pop(kCalleeSaved[k]);
+  a.mov(rax, reinterpret_cast<uint64_t>(token));
+  a.ret();
+  return jit::CodeCache::instance().add(code, name);
 }
 
 }  // namespace som::tier2

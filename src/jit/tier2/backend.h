@@ -19,6 +19,7 @@ struct TraceRequest {
   const Trace* trace = nullptr;
   std::string name;                     // for the perf map
   uint64_t* iterations = nullptr;       // incremented at LOOP and LINK
+  uint64_t* ownLoops = nullptr;         // roots: incremented at LOOP too
   uint64_t* closures = nullptr;         // exits write the blocks of inlined block activations
                                         // here, one word per snapshot frame,
   uint64_t* contexts = nullptr;         // and the contexts of inlined activations that own one
@@ -27,8 +28,14 @@ struct TraceRequest {
                                         // writing the snapshot (set here to the stub's own
                                         // return; later to a side trace's entry)
   int32_t parentFrameBytes = -1;        // side traces: the native frame of their parent
-  const void* linkTo = nullptr;         // a trace ending in LINK: the linked trace's loop
-  int32_t linkFrameBytes = 0;           // start and its native frame
+  // A trace ending in LINK: the word holding where LINKs to the linked loop jump, the
+  // native frame they arrive with, and the loop's count of LINKs into it.
+  const void* const* linkEntry = nullptr;
+  int32_t linkFrameBytes = 0;
+  uint64_t* linkedIn = nullptr;
+  // A root recorded again for a loop that had one: the frame LINKs to the loop arrive
+  // with (the first root's), for an entry that adapts it (CompiledTrace::adaptedStart).
+  int32_t adoptFrameBytes = -1;
   bool log = false;
 };
 
@@ -36,11 +43,16 @@ struct CompiledTrace {
   const void* entry = nullptr;      // nullptr: the code cache is full. Roots: a TraceFn;
                                     // side traces: jumped to from their parent's exit stub
   const void* loopStart = nullptr;  // where LINKs to this trace jump
+  const void* adaptedStart = nullptr;  // the same for LINKs arriving with adoptFrameBytes
   int32_t frameBytes = 0;           // the trace's spill area below the saved registers
   size_t codeBytes = 0;
   std::string disassembly;          // with log
 };
 
 CompiledTrace compileTrace(const TraceRequest& request);
+
+// Code for LINKs that arrive (with native frame `frameBytes`, their state written to the
+// VM stack) at a loop whose root was dropped: it leaves native code answering `token`.
+const void* compileLinkExit(int32_t frameBytes, const void* token, const std::string& name);
 
 }  // namespace som::tier2

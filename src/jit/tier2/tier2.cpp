@@ -25,13 +25,16 @@ struct TraceRecord;
 // A guard's exit in compiled code. Counted when taken; once hot, a side trace is recorded
 // from it and its stub jumps there instead of leaving native code.
 struct Exit {
-  TraceRecord* trace;
-  uint32_t snapshot;
+  TraceRecord* trace = nullptr;
+  uint32_t snapshot = 0;
   uint32_t taken = 0;
   uint32_t needed = 0;  // exits before the next recording (doubles after each abort)
   uint32_t aborts = 0;
   bool blacklisted = false;
   TraceRecord* side = nullptr;
+  // Not a guard's exit: LINKs into a loop whose root was dropped leave here, to continue
+  // at the loop's header (trace is then nullptr).
+  const uint8_t* atHeader = nullptr;
 };
 
 // A compiled trace: the root of a loop or a side trace of an exit. Never freed (like all
@@ -56,8 +59,17 @@ struct Loop {
   TraceRecord* trace = nullptr;  // the root trace
   uint64_t entries = 0;
   uint64_t iterations = 0;  // ends of traces of its tree (LOOP and LINK), counted by their code
-  uint32_t rerecords = 0;
+  uint64_t ownLoops = 0;    // LOOPs of its root: iterations on the recorded path
+  uint64_t linkedIn = 0;    // LINKs into it (from side traces of its own tree, too)
+  // Where LINKs to the loop jump, through this word: its first root's loop start, or the
+  // entry of a root recorded later that adapts the frame they arrive with (the first
+  // root's, linkFrameBytes), so that every trace linking here follows a new root.
+  const void* linkEntry = nullptr;
+  int32_t linkFrameBytes = 0;
+  Exit headerExit;                   // its root dropped: LINKs leave through this exit
+  const void* linkExit = nullptr;    // (compileLinkExit), to the interpreter at the header
   uint32_t headerDepth = 0;
+  uint32_t rerecords = 0;
   uint32_t sideTraces = 0;
   uint32_t leftLoop = 0;  // recordings that left the loop
 };
@@ -131,6 +143,7 @@ TraceRecord* compile(Recorder& rec, Loop& loop, Frame& frame, const std::string&
   req.trace = &t.ir;
   req.name = "som-" + t.name;
   req.iterations = &loop.iterations;
+  if (!parent && loop.linkEntry) req.adoptFrameBytes = loop.linkFrameBytes;
   req.closures = t.closures;
   req.contexts = t.contexts;
   req.exitTargets = t.exitTargets.get();
@@ -142,10 +155,12 @@ TraceRecord* compile(Recorder& rec, Loop& loop, Frame& frame, const std::string&
     req.exitTokens.push_back(&t.exits.back());
   }
   if (parent) req.parentFrameBytes = parent->trace->code.frameBytes;
+  else req.ownLoops = &loop.ownLoops;
   if (rec.linkHeader()) {
-    const TraceRecord* target = gLoops[rec.linkHeader()].trace;
-    req.linkTo = target->code.loopStart;
-    req.linkFrameBytes = target->code.frameBytes;
+    Loop& target = gLoops[rec.linkHeader()];
+    req.linkEntry = &target.linkEntry;
+    req.linkFrameBytes = target.linkFrameBytes;
+    req.linkedIn = &target.linkedIn;
   }
   req.log = U.options.jitLog;
   t.code = compileTrace(req);
@@ -171,22 +186,40 @@ Recorder::CanLink linkableLoops() {
   };
 }
 
-// A root trace that rarely completes an iteration recorded a rare path (the iteration that
-// ended the loop, say): it is dropped and the loop recorded again (see params.def). Traces
-// that link to it keep running its code.
+// A root trace recorded a rare path if it rarely completes an iteration (it recorded the
+// iteration that ended the loop, say), or if most iterations leave it for a side trace
+// that links back (it recorded the iteration where a branch went the rare way: every
+// iteration then goes through memory twice). It is dropped and the loop recorded again
+// (see params.def); LINKs to the loop follow the new root (Loop::linkEntry), and the old
+// one's code stays for traces running it.
 void judge(Loop& loop, Method* m, const uint8_t* header) {
-  if (loop.entries != params.judgeentries || 2 * loop.iterations >= loop.entries) return;
+  bool neverLoops = loop.entries == params.judgeentries && 2 * loop.iterations < loop.entries;
+  // (a rare-path root is still better than none: it is kept after the last re-recording)
+  bool rarePath = loop.linkedIn >= params.judgelinks && 4 * loop.ownLoops < loop.linkedIn &&
+                  loop.rerecords < params.maxrerecord;
+  if (!neverLoops && !rarePath) return;
   bool again = ++loop.rerecords <= params.maxrerecord;
   if (U.options.jitLog)
-    std::fprintf(stderr, "--- tier2 drops the trace of %s: %llu iterations in %llu entries%s\n",
+    std::fprintf(stderr, "--- tier2 drops the trace of %s: %llu iterations in %llu entries, %llu of %llu by its own path%s\n",
                  where(m, header).c_str(), (unsigned long long)loop.iterations, (unsigned long long)loop.entries,
+                 (unsigned long long)loop.ownLoops, (unsigned long long)(loop.ownLoops + loop.linkedIn),
                  again ? "; recording again" : "; blacklisted");
   gStats.tracesDropped++;
   loop.trace = nullptr;
   m->tracedLoops--;
-  loop.entries = loop.iterations = 0;
-  loop.hits = 0;
+  // Traces that link to the loop leave native code at its header instead, so that the
+  // interpreter meets its back edge and records it again.
+  if (!loop.linkExit) {
+    loop.headerExit.atHeader = header;
+    loop.headerExit.blacklisted = true;
+    loop.linkExit = compileLinkExit(loop.linkFrameBytes, &loop.headerExit, "som-tier2 link exit " + where(m, header));
+  }
+  if (loop.linkExit) loop.linkEntry = loop.linkExit;
+  loop.entries = loop.iterations = loop.ownLoops = loop.linkedIn = 0;
   loop.needed = params.hotloop;
+  // (a root on a rare path is recorded again at once: the next iteration most likely
+  // takes the common one)
+  loop.hits = rarePath && loop.needed ? loop.needed - 1 : 0;
   if (!again) {
     loop.blacklisted = true;
     gStats.loopsBlacklisted++;
@@ -288,6 +321,12 @@ bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& un
   Exit& exit = *static_cast<Exit*>(const_cast<void*>(fn(frame.slots, &frame)));
   gStats.exitsTaken++;
   judge(loop, frame.method, header);
+  if (exit.atHeader) {  // a LINK into a loop whose root was dropped
+    const Loop& target = loopAt(exit.atHeader);
+    ip = exit.atHeader;
+    sp = frame.slots + stackBase(frame) + target.headerDepth;
+    return true;
+  }
   if (!exit.side && !exit.blacklisted && ++exit.taken >= exit.needed && mayCompileAnother(*exit.trace->loop, true) &&
       !gRecording)
     recordSideTrace(exit, frame, ip, sp, unwinding);
@@ -381,6 +420,12 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
   }
   gStats.tracesCompiled++;
   frame.method->tracedLoops++;
+  if (!loop.linkEntry) {
+    loop.linkEntry = t->code.loopStart;
+    loop.linkFrameBytes = t->code.frameBytes;
+  } else {
+    loop.linkEntry = t->code.adaptedStart;
+  }
   loop.trace = t;
   loop.headerDepth = rec.headerDepth();
   return true;

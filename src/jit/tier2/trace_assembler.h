@@ -78,6 +78,7 @@ class TraceAssembler {
   int32_t frameBytes() const { return frameBytes_; }
   const std::vector<Label>& exitReturns() const { return exitReturns_; }
   const Label& loopStart() const { return loop_; }
+  const Label& adaptedStart() const { return adapt_; }
 
  private:
   void computeLiveness();
@@ -250,6 +251,7 @@ class TraceAssembler {
   std::vector<Label> exits_;
   std::vector<Label> exitReturns_;  // per exit: where its stub answers the exit's token
   Label loop_;
+  Label adapt_;  // re-recorded roots: the entry for LINKs made for the loop's first root
   const TraceRequest& req_;
   void adjustFrame(int32_t from, int32_t to);
 };
