@@ -192,7 +192,11 @@ static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Bl
     leave(frame);
     return r;
   }
-  Interp i{{}, &frame, sp, frame.ip, args, m->literals};
+  const uint8_t* startIp = frame.ip;
+  bool unwindAtStart = false;
+  if (at == nullptr && UNLIKELY(m->invocationCount >= U.entryThreshold))
+    tier2::onEntry(frame, startIp, sp, unwindAtStart);
+  Interp i{{}, &frame, sp, startIp, args, m->literals};
 #define m i
   static void* const labels[] = {
 #define BC(name, len, effect, kind, tier1) &&L_##name,
@@ -217,6 +221,7 @@ static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Bl
   if (UNLIKELY(m.sp[-1].isNull())) goto unwind
 
   if (UNLIKELY(at != nullptr)) goto resumeAt;
+  if (UNLIKELY(unwindAtStart)) goto unwind;
   DISPATCH();
 
 resumeAt:

@@ -77,6 +77,7 @@ struct Universe {
   // Back edges of a method before the interpreter asks the JITs about its loops (the
   // smaller of the tiers' thresholds).
   uint32_t loopThreshold = UINT32_MAX;
+  uint32_t entryThreshold = UINT32_MAX;  // method entries ask tier 2 past it (--jit=tier2)
 
   uint64_t startMicros = 0;
   uint64_t bytecodesExecuted = 0;

@@ -380,6 +380,9 @@ void TraceAssembler::instruction(IrRef n) {
     case IrOp::NEWBLK:
       newBlock(i, [&](const void* fn, auto&& arguments) { callNative(n, fn, arguments); });
       break;
+    case IrOp::EXIT:
+      a_.jmp(exit);
+      return;
     case IrOp::HEAD:
       a_.bind(body_);
       forgetDoubles();

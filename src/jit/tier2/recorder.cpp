@@ -625,6 +625,14 @@ void Recorder::recordLeafCall(Method* target, uint32_t argc) {
 // The end of an inlined activation: its result replaces the receiver and arguments on
 // the caller's stack, and the caller goes on after the send.
 Recorder::Step Recorder::recordReturn(bool self) {
+  if (levels_.size() == 1 && endAtReturn_) {
+    // The interpreter makes the return: the trace leaves at the return bytecode, its
+    // snapshot writing what the frame needs.
+    snapshot_ = -1;
+    trace_.emit(IrOp::EXIT, kNoRef, kNoRef, kNoRef, 0, snapshot());
+    endedAtReturn_ = true;
+    return Step::Closed;
+  }
   if (levels_.size() == 1) {
     leftLoop_ = header_ != nullptr;
     return abort("a return");

@@ -51,6 +51,10 @@ class Recorder {
   // A recording that aborted at the back edge of a loop that has no trace: that loop's
   // header. Not the recording's fault: it should be tried again once that loop has one.
   const uint8_t* untracedLoop() const { return untracedLoop_; }
+  // Traces of a method's entry, and their side traces, end at the traced activation's
+  // return with an EXIT there (other traces abort at it).
+  void endAtReturn() { endAtReturn_ = true; }
+  bool endedAtReturn() const { return endedAtReturn_; }
   Trace& trace() { return trace_; }
   uint32_t headerDepth() const { return headerDepth_; }
   const uint8_t* linkHeader() const { return linkHeader_; }  // closed with LINK: the loop
@@ -104,6 +108,8 @@ class Recorder {
   const uint8_t* loopEnd_ = nullptr;  // root traces: the loop's last back edge
   bool leftLoop_ = false;
   const uint8_t* untracedLoop_ = nullptr;
+  bool endAtReturn_ = false;
+  bool endedAtReturn_ = false;
   CanLink canLink_;
   std::vector<const uint8_t*> untracedLoopsPassed_;  // side traces: back edges recorded as jumps
   std::unordered_map<const uint8_t*, uint32_t> unrolled_;  // loops in inlined calls: iterations

@@ -72,11 +72,13 @@ struct Loop {
   uint32_t rerecords = 0;
   uint32_t sideTraces = 0;
   uint32_t leftLoop = 0;  // recordings that left the loop
+  bool isEntry = false;   // not a loop: a method's entry (its traces end at its return)
 };
 
 Stats gStats;
 bool gEnabled = false;
 std::unordered_map<const uint8_t*, Loop> gLoops;  // by loop header
+std::unordered_map<Method*, Loop> gEntries;       // traces of methods' entries (hotcall)
 std::deque<TraceRecord> gTraces;
 uint32_t gMaxExtent = 0;
 // A recording is under way: calls it makes (CALLM) run the program on, and may meet hot
@@ -113,7 +115,9 @@ void logTrace(const Frame& f, const TraceRecord& t, Recorder& rec, const std::st
   std::string bytecodes;
   for (auto& [method, pc] : rec.recordedPcs())
     bytecodes += (method == f.method ? "" : "  " + methodName(method) + ":") + describeBytecode(method, pc) + "\n";
-  std::string end = rec.linkHeader() ? "links to the trace of " + where(f.method, rec.linkHeader()) : "loops";
+  std::string end = rec.linkHeader()     ? "links to the trace of " + where(f.method, rec.linkHeader())
+                    : rec.endedAtReturn() ? "exits at the return"
+                                          : "loops";
   std::fprintf(stderr,
                "=== tier2 %s: %zu bytecodes, %zu IR instructions, %zu snapshots, %zu bytes; %s\n"
                "--- recorded bytecodes\n%s--- IR as recorded (folded, shared)\n%s--- IR optimized\n%s"
@@ -131,7 +135,7 @@ TraceRecord* compile(Recorder& rec, Loop& loop, Frame& frame, const std::string&
   t.id = uint32_t(gTraces.size());
   t.ir = std::move(rec.trace());
   std::string recordedIr = U.options.jitLog ? t.ir.dump() : "";
-  if (!parent && !rec.linkHeader()) {
+  if (!parent && !rec.linkHeader() && !rec.endedAtReturn()) {
     Trace peeled = t.ir;
     if (peelLoop(peeled)) t.ir = std::move(peeled);
   }
@@ -162,6 +166,8 @@ TraceRecord* compile(Recorder& rec, Loop& loop, Frame& frame, const std::string&
     req.linkFrameBytes = target.linkFrameBytes;
     req.linkedIn = &target.linkedIn;
   }
+  for (const IrIns& i : t.ir.instructions())  // (nothing to trace after a return)
+    if (i.op == IrOp::EXIT) t.exits[size_t(i.snapshot)].blacklisted = true;
   req.log = U.options.jitLog;
   t.code = compileTrace(req);
   gStats.compileMicros += microsSince(start);
@@ -193,6 +199,7 @@ Recorder::CanLink linkableLoops() {
 // (see params.def); LINKs to the loop follow the new root (Loop::linkEntry), and the old
 // one's code stays for traces running it.
 void judge(Loop& loop, Method* m, const uint8_t* header) {
+  if (loop.isEntry) return;
   bool neverLoops = loop.entries == params.judgeentries && 2 * loop.iterations < loop.entries;
   // (a rare-path root is still better than none: it is kept after the last re-recording)
   bool rarePath = loop.linkedIn >= params.judgelinks && 4 * loop.ownLoops < loop.linkedIn &&
@@ -278,6 +285,7 @@ void recordSideTrace(Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, b
   const Snapshot& s = exit.trace->ir.snapshots()[exit.snapshot];
   RecordingNow now;
   Recorder rec(frame, s, exit.trace->closures, exit.trace->contexts, linkableLoops());
+  if (loop.isEntry) rec.endAtReturn();
   std::string name = "trace " + std::to_string(exit.trace->id) + " exit " + std::to_string(exit.snapshot) + " at " +
                      where(s.frames.back().method, s.frames.back().method->code + s.frames.back().pc);
   Recorder::Outcome outcome = rec.run();
@@ -373,6 +381,7 @@ void configure(bool enabled) { gEnabled = enabled; }
 
 bool enabled() { return gEnabled; }
 uint32_t threshold() { return params.hotloop; }
+uint32_t entryThreshold() { return params.hotcall; }
 
 bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, uint32_t iterations,
                 bool* traced) {
@@ -428,6 +437,49 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
   }
   loop.trace = t;
   loop.headerDepth = rec.headerDepth();
+  return true;
+}
+
+// The entry of a hot method (--jit=tier2): runs its trace or records one, which starts
+// at the first bytecode and ends at a return (EXIT), by linking to a loop's trace, or by
+// aborting. Recursion becomes calls (CALLM), which enter the trace again.
+bool onEntry(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
+  unwinding = false;
+  Method* m = frame.method;
+  auto found = gEntries.find(m);
+  Loop& entry = found != gEntries.end() ? found->second : gEntries[m];
+  entry.isEntry = true;
+  if (entry.trace) {
+    if (frame.slots + gMaxExtent >= U.stackLimit) return false;
+    return runTrace(entry, frame, ip, sp, unwinding);
+  }
+  if (entry.blacklisted || gRecording) {
+    stopAskingForAWhile(frame);
+    return false;
+  }
+  if (entry.needed == 0) entry.needed = params.hotcall;
+  if (++entry.hits < entry.needed || !mayCompileAnother(entry, false)) return false;
+  const uint8_t* start = ip;
+  RecordingNow now;
+  Recorder rec(frame, start, sp, nullptr, linkableLoops());
+  rec.endAtReturn();
+  Recorder::Outcome outcome = rec.run();
+  ip = rec.ip();
+  sp = rec.sp();
+  unwinding = rec.unwinding();
+  if (outcome == Recorder::Outcome::Aborted) {
+    traceUntracedLoop(rec.untracedLoop());
+    penalize(entry, frame, start, rec.abortReason(), false);
+    return true;
+  }
+  TraceRecord* t = compile(rec, entry, frame, "(entry) of " + methodName(m), nullptr);
+  if (!t) {
+    penalize(entry, frame, start, "the code cache is full", false);
+    entry.blacklisted = true;
+    return true;
+  }
+  gStats.tracesCompiled++;
+  entry.trace = t;
   return true;
 }
 
