@@ -260,8 +260,8 @@ int main(int argc, char** argv) {
   tier2::configure(U.options.jit == "tier2" || U.options.jit == "both");
   U.loopThreshold = U.tier1Threshold;
   if (tier2::enabled()) U.loopThreshold = std::min(U.loopThreshold, tier2::threshold());
-  // Without tier 1, tier 2 also traces hot methods from their entry (recursion).
-  if (tier2::enabled() && U.tier1Threshold == UINT32_MAX) U.entryThreshold = tier2::entryThreshold();
+  // Tier 2 also traces hot methods from their entry (recursion).
+  if (tier2::enabled()) U.entryThreshold = tier2::entryThreshold();
 
   // Each SOM activation is a native activation of the interpreter: run on a thread
   // whose stack is big enough for the maximum activation depth.

@@ -187,15 +187,21 @@ static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Bl
   }
   U.depth++;
   U.currentFrame = &frame;
-  if (at == nullptr && (m->tier1Code || (++m->invocationCount >= U.tier1Threshold && tier1::compile(m)))) {
-    Value r = tier1::enter(frame, sp, nullptr);
-    leave(frame);
-    return r;
-  }
+  // A hot method's entry trace first (tier 2), then its tier-1 code, from where the
+  // trace left off.
   const uint8_t* startIp = frame.ip;
-  bool unwindAtStart = false;
+  bool unwindAtStart = false, traced = false;
   if (at == nullptr && UNLIKELY(m->invocationCount >= U.entryThreshold))
-    tier2::onEntry(frame, startIp, sp, unwindAtStart);
+    traced = tier2::onEntry(frame, startIp, sp, unwindAtStart);
+  if (at == nullptr && !unwindAtStart &&
+      (m->tier1Code || (++m->invocationCount >= U.tier1Threshold && tier1::compile(m)))) {
+    const void* resumeAt = traced ? tier1::loopEntry(m, startIp) : nullptr;
+    if (!traced || resumeAt) {
+      Value r = tier1::enter(frame, sp, resumeAt);
+      leave(frame);
+      return r;
+    }
+  }
   Interp i{{}, &frame, sp, startIp, args, m->literals};
 #define m i
   static void* const labels[] = {

@@ -17,7 +17,7 @@ Default configurations: --jit=off (reference), --jit=tier1 --tier1-threshold=0,
 --jit=tier2 --tier2-threshold=0, --jit=tier2 --tier2-threshold=2 --tier2-param=hotexit=1
 --tier2-param=hotcall=2 (side traces from every exit taken, methods traced from their
 entry after two calls), --jit=both --tier1-threshold=0 --tier2-threshold=2
---tier2-param=hotexit=1.
+--tier2-param=hotexit=1 --tier2-param=hotcall=2.
 Giving --config replaces the list.
 """
 
@@ -41,7 +41,7 @@ DEFAULT_CONFIGS = ['--jit=off', '--jit=tier1 --tier1-threshold=0',
                    '--jit=tier1 --tier1-threshold=3', '--jit=tier1',
                    '--jit=tier2 --tier2-threshold=2', '--jit=tier2 --tier2-threshold=0',
                    '--jit=tier2 --tier2-threshold=2 --tier2-param=hotexit=1 --tier2-param=hotcall=2',
-                   '--jit=both --tier1-threshold=0 --tier2-threshold=2 --tier2-param=hotexit=1']
+                   '--jit=both --tier1-threshold=0 --tier2-threshold=2 --tier2-param=hotexit=1 --tier2-param=hotcall=2']
 
 
 class Result:

@@ -220,6 +220,26 @@ void Generator::directEntry() {
   a_.mov(interpField(offsetof(Interp, slots)), kSlots);
   a_.mov(rax, reinterpret_cast<uint64_t>(m_->literals));
   a_.mov(interpField(offsetof(Interp, literals)), rax);
+  if (tier2::enabled()) {
+    // Counts calls; past the entry threshold tier 2 runs (or records) the method's entry
+    // trace and this code continues where it left off. (Calls through activate() are
+    // counted and asked there.)
+    a_.mov(rax, reinterpret_cast<uint64_t>(&m_->invocationCount));
+    a_.mov(ecx, dword_ptr(rax));
+    a_.inc(ecx);
+    a_.mov(dword_ptr(rax), ecx);
+    a_.cmp(ecx, dword_ptr(kGlobals, int32_t(offsetof(Universe, entryThreshold))));
+    a_.jb(body_);
+    saveState(0);
+    a_.mov(rdi, kInterp);
+    a_.lea(rsi, ptr(unwind_));
+    a_.mov(rax, reinterpret_cast<uint64_t>(&entryFromNative));
+    a_.call(rax);
+    a_.test(rax, rax);
+    a_.jz(body_);
+    a_.mov(kSp, interpField(offsetof(Interp, sp)));
+    a_.jmp(rax);
+  }
   a_.jmp(body_);
 }
 

@@ -119,6 +119,22 @@ const void* backEdgeFromNative(Interp* m, uint32_t* counter, const void* unwind)
   return at;
 }
 
+const void* entryFromNative(Interp* m, const void* unwind) {
+  const uint8_t* ip = m->f->method->code;
+  Value* sp = m->sp;
+  bool unwinding = false;
+  if (!tier2::onEntry(*m->f, ip, sp, unwinding)) return nullptr;
+  m->sp = sp;
+  if (unwinding) return unwind;
+  const void* at = entryAt(m->f->method, uint32_t(ip - m->f->method->code));
+  if (!at) {
+    std::fprintf(stderr, "tier1: no code for bytecode %u after an entry trace\n",
+                 unsigned(ip - m->f->method->code));
+    std::abort();
+  }
+  return at;
+}
+
 uint32_t backEdgeInterval() { return std::min<uint32_t>(64, std::max<uint32_t>(tier2::threshold(), 1)); }
 
 const void* entryAt(Method* m, uint32_t offset) {

@@ -42,6 +42,10 @@ const void* entryAt(Method* m, uint32_t offset);
 // answered the unwind marker, or the code of the bytecode the trace or recording left
 // off at. Resets `*counter`.
 const void* backEdgeFromNative(Interp* m, uint32_t* counter, const void* unwind);
+// At the direct entry of a method called often (past U.entryThreshold): tier 2 runs its
+// entry trace or records one. Answers where the tier-1 code continues (`unwind` when it
+// unwinds), or nullptr to run it from its first bytecode.
+const void* entryFromNative(Interp* m, const void* unwind);
 // Back edges between two such calls.
 uint32_t backEdgeInterval();
 
