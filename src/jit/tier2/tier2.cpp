@@ -80,14 +80,14 @@ bool gEnabled = false;
 std::unordered_map<const uint8_t*, Loop> gLoops;  // by loop header
 std::unordered_map<Method*, Loop> gEntries;       // traces of methods' entries (hotcall)
 std::deque<TraceRecord> gTraces;
-uint32_t gMaxExtent = 0;
+uint32_t gMaxExtent = 0;  // VM stack words (from the traced frame's slots) any exit may write
 // A recording is under way: calls it makes (CALLM) run the program on, and may meet hot
 // loops and exits, which run their traces but record nothing until it ends.
 bool gRecording = false;
 struct RecordingNow {
   RecordingNow() { gRecording = true; }
   ~RecordingNow() { gRecording = false; }
-};  // VM stack words (from the traced frame's slots) any exit may write
+};
 
 // The loop of a header. A direct-mapped cache goes in front of the map: every back edge
 // of a hot method asks (loops are never removed, and map nodes do not move).
