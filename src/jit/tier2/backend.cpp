@@ -31,21 +31,6 @@ void TraceAssembler::adjustFrame(int32_t from, int32_t to) {
 }
 
 
-// Calls a native function from an exit stub: every register that may hold a value of the
-// trace is saved around it; `setArguments` loads the argument registers (after the saves;
-// it must not read rsp-relative spill words). The result is in kAcc.
-template <class F>
-void TraceAssembler::callFromExit(const void* fn, F&& setArguments) {
-  const Gp saved[] = {kSlots, kFrame, rax, rcx, rdx, r8};  // (an even number: rsp stays aligned)
-  for (const Gp& g : saved) a_.push(g);
-  setArguments();
-  a_.mov(rax, reinterpret_cast<uint64_t>(fn));
-  a_.call(rax);
-  a_.mov(kAcc, rax);
-  for (size_t k = std::size(saved); k-- > 0;) a_.pop(saved[k]);
-  forgetDoubles();
-}
-
 // A call from the trace at instruction `at`: values live after it in caller-saved
 // registers (and the trace's own arguments) are kept on the native stack, which the
 // collector scans; `setArguments` runs after they are pushed (it must not read
@@ -77,31 +62,20 @@ void TraceAssembler::select(const IrIns& i) {
   a_.mov(kAcc, kTmp2);
 }
 
-// Computes a value that only exits need into kAcc, in the stub of snapshot `s`.
-void TraceAssembler::materialize(IrRef r, int32_t s) {
-  const IrIns& i = ins_[r];
-  switch (i.op) {
-    case IrOp::SELECT:
-      if (conditionKnownAtExit(r, s)) {  // this exit's guard failed on the condition
-        load(kAcc, ins_[onlyGuard_[size_t(s)]].op == IrOp::GUARDF ? i.b : i.c);
-        return;
-      }
-      select(i);
-      return;
-    case IrOp::NEWBLK:
-      newBlock(i, [&](const void* fn, auto&& arguments) { callFromExit(fn, arguments); });
-      return;
-    default: {  // BOXD
-      Label slow = a_.newLabel(), done = a_.newLabel();
-      load(kAcc, i.a);
-      jit::emitBoxDouble(a_, kAcc, kTmp, slow);
-      a_.jmp(done);
-      a_.bind(slow);
-      callFromExit(reinterpret_cast<const void*>(&boxDoubleAtExit), [&] { a_.mov(rdi, kAcc); });
-      a_.bind(done);
-      return;
-    }
-  }
+// What the exits need to know of the trace, kept with its code (exit_map.h); compact
+// stubs hand their maps to the shared handler.
+void TraceAssembler::describeExits() {
+  exits_.trace = &t_;
+  exits_.locations = loc_;
+  exits_.atExit = atExit_;
+  exits_.onlyGuard = onlyGuard_;
+  exits_.closures = req_.closures;
+  exits_.contexts = req_.contexts;
+  exits_.targets = req_.exitTargets;
+  size_t count = t_.snapshots().size();
+  exits_.maps = std::make_unique<ExitMap[]>(count);
+  const void* shared = sharedExitHandler();
+  for (size_t s = 0; s < count; s++) exits_.maps[s] = {shared, &exits_, uint32_t(s)};
 }
 
 // The PHIs' moves at the back edge, as one parallel assignment: through spill words when
@@ -153,9 +127,9 @@ void TraceAssembler::run() {
   for (const IrIns& i : ins_) phis += i.op == IrOp::PHI;
   phiTemps_ = 8 * stackWords_;
   stackWords_ += int32_t(phis);
-  exits_.resize(t_.snapshots().size());
+  exitLabels_.resize(t_.snapshots().size());
   exitReturns_.resize(t_.snapshots().size());
-  for (auto& l : exits_) l = a_.newLabel();
+  for (auto& l : exitLabels_) l = a_.newLabel();
   for (auto& l : exitReturns_) l = a_.newLabel();
   frameBytes_ = 8 * stackWords_ + ((stackWords_ % 2) ? 0 : 8);  // rsp 16-aligned at calls
   if (req_.parentFrameBytes < 0) {
@@ -172,39 +146,18 @@ void TraceAssembler::run() {
     if (!emitted(n) || sunkInto_[n] != kNoRef) continue;
     if (!guardOnComparison(n)) instruction(n);
   }
-  // Exits: each snapshot's stub writes its words to the VM stack and goes on through its
-  // target slot: to its own return of the exit's token, or to a side trace.
+  // Exits: EXITs (taken at every return of an entry trace) get native stubs, other
+  // exits compact ones (exit_map.h); either goes on through the exit's target slot: to
+  // its own return of the exit's token, or to a side trace.
+  describeExits();
+  std::vector<bool> exitsAlways(exitLabels_.size(), false);
+  for (IrRef n = 0; n < ins_.size(); n++)
+    if (ins_[n].op == IrOp::EXIT && emitted(n)) exitsAlways[size_t(ins_[n].snapshot)] = true;
   Label leave = a_.newLabel();
-  for (size_t s = 0; s < exits_.size(); s++) {
-    a_.bind(exits_[s]);
-    forgetDoubles();
-    // A value computed here is computed once (an allocation written to two slots is one
-    // object): later uses read the slot it went to.
-    std::unordered_map<IrRef, uint32_t> computedInto;
-    auto value = [&](IrRef ref) {
-      if (!atExit_[ref]) return load(kAcc, ref);
-      auto it = computedInto.find(ref);
-      if (it != computedInto.end()) return (void)a_.mov(kAcc, qword_ptr(kSlots, int32_t(8 * it->second)));
-      materialize(ref, int32_t(s));
-    };
-    for (auto& [slot, ref] : t_.snapshots()[s].slots) {
-      value(ref);
-      a_.mov(qword_ptr(kSlots, int32_t(8 * slot)), kAcc);
-      if (atExit_[ref]) computedInto.emplace(ref, slot);
-    }
-    const auto& frames = t_.snapshots()[s].frames;
-    for (size_t k = 0; k < frames.size(); k++) {
-      const std::pair<IrRef, uint64_t*> aside[] = {{frames[k].closure, req_.closures + k},
-                                                   {frames[k].context, req_.contexts + k}};
-      for (auto& [ref, word] : aside) {
-        if (ref == kNoRef) continue;
-        value(ref);
-        a_.mov(kTmp, reinterpret_cast<uint64_t>(word));
-        a_.mov(qword_ptr(kTmp), kAcc);
-      }
-    }
-    a_.mov(kAcc, reinterpret_cast<uint64_t>(req_.exitTargets + s));
-    a_.jmp(qword_ptr(kAcc));
+  for (size_t s = 0; s < exitLabels_.size(); s++) {
+    a_.bind(exitLabels_[s]);
+    if (exitsAlways[s] || !exits_.maps[s].stub) emitNativeExitStub(a_, exits_.maps[s]);
+    else emitCompactExitStub(a_, exits_.maps[s]);
     a_.bind(exitReturns_[s]);
     a_.mov(rax, reinterpret_cast<uint64_t>(req_.exitTokens[s]));
     a_.jmp(leave);
@@ -222,7 +175,7 @@ void TraceAssembler::run() {
 
 void TraceAssembler::instruction(IrRef n) {
   const IrIns& i = ins_[n];
-  Label exit = i.snapshot >= 0 ? exits_[size_t(i.snapshot)] : Label();
+  Label exit = i.snapshot >= 0 ? exitLabels_[size_t(i.snapshot)] : Label();
   bool used = lastUse_[n] != kNoRef;
   Gp done = kAcc;  // where the result is
   switch (i.op) {
@@ -378,7 +331,14 @@ void TraceAssembler::instruction(IrRef n) {
       });
       break;
     case IrOp::NEWBLK:
-      newBlock(i, [&](const void* fn, auto&& arguments) { callNative(n, fn, arguments); });
+      // (operands to scratch registers before the call's saves move rsp)
+      load(kTmp, i.a);
+      load(kTmp2, i.b);
+      callNative(n, reinterpret_cast<const void*>(&newBlockFromTrace), [&] {
+        a_.mov(rdi, uint64_t(i.imm));
+        a_.mov(rsi, kTmp);
+        a_.mov(rdx, kTmp2);
+      });
       break;
     case IrOp::EXIT:
       a_.jmp(exit);
@@ -415,7 +375,7 @@ bool TraceAssembler::guardOnComparison(IrRef guard) {
   const IrIns& g = ins_[guard];
   if ((g.op != IrOp::GUARDT && g.op != IrOp::GUARDF) || sunkInto_[g.a] != guard) return false;
   const IrIns& i = ins_[g.a];
-  Label exit = exits_[size_t(g.snapshot)];
+  Label exit = exitLabels_[size_t(g.snapshot)];
   bool leaveOnTrue = g.op == IrOp::GUARDF;  // leave when the condition lacks the guard's value
   if (i.op == IrOp::FLT || i.op == IrOp::FLE || i.op == IrOp::FEQ) {
     // ucomisd reports unordered as ZF = PF = CF = 1: a < b is tested as b above a, and
@@ -458,11 +418,12 @@ CompiledTrace compileTrace(const TraceRequest& request) {
   CodeHolder code;
   code.init(jit::CodeCache::instance().environment());
   Assembler a(&code);
-  TraceAssembler assembler(request, a);
-  assembler.run();
   CompiledTrace result;
+  result.exits = std::make_unique<TraceExits>();
+  TraceAssembler assembler(request, a, *result.exits);
+  assembler.run();
   auto* base = static_cast<const uint8_t*>(jit::CodeCache::instance().add(code, request.name));
-  if (!base) return result;
+  if (!base) return CompiledTrace();
   result.entry = base;
   result.loopStart = base + code.labelOffsetFromBase(assembler.loopStart());
   result.adaptedStart = request.adoptFrameBytes >= 0 ? base + code.labelOffsetFromBase(assembler.adaptedStart())

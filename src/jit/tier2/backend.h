@@ -1,10 +1,12 @@
 // Tier-2 code generation for a recorded trace (see backend.cpp).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "interp/frame.h"
+#include "jit/tier2/exit_map.h"
 #include "jit/tier2/ir.h"
 
 namespace som::tier2 {
@@ -47,6 +49,7 @@ struct CompiledTrace {
   int32_t frameBytes = 0;           // the trace's spill area below the saved registers
   size_t codeBytes = 0;
   std::string disassembly;          // with log
+  std::unique_ptr<TraceExits> exits;  // (their stubs point into it)
 };
 
 CompiledTrace compileTrace(const TraceRequest& request);

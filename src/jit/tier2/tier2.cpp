@@ -278,6 +278,24 @@ bool traceUntracedLoop(const uint8_t* header) {
   return true;
 }
 
+// An exit that got a side trace is taken often: its words are written by a native stub
+// from then on instead of the shared handler (exit_map.h). Without room for it, the shared
+// handler goes on serving the exit.
+void giveNativeStub(Exit& exit, const std::string& name) {
+  ExitMap& map = exit.trace->code.exits->maps[exit.snapshot];
+  if (map.stub != sharedExitHandler()) return;
+  auto start = std::chrono::steady_clock::now();
+  if (const void* stub = compileNativeExitStub(map, "som-tier2 stub of " + name)) map.stub = stub;
+  gStats.compileMicros += microsSince(start);
+}
+
+// The interpreter asks tier 2 at the back edges of a method only while its counter is past
+// the threshold; resetting it makes it stop asking for a while, unless another loop of
+// the method has a trace that it must keep entering.
+void stopAskingForAWhile(Frame& frame) {
+  if (!frame.method->tracedLoops) frame.method->invocationCount = 0;
+}
+
 // A hot exit: records from where it left off (inside the inlined calls of its snapshot, if
 // any) until the trace links to a loop's trace, and makes the exit's stub jump there.
 void recordSideTrace(Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
@@ -297,6 +315,7 @@ void recordSideTrace(Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, b
     if (TraceRecord* side = compile(rec, loop, frame, "(side trace of " + name + ")", &exit)) {
       exit.side = side;
       exit.trace->exitTargets[exit.snapshot] = side->code.entry;
+      giveNativeStub(exit, name);
       loop.sideTraces++;
       gStats.sideTracesCompiled++;
       return;
@@ -341,13 +360,6 @@ bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& un
   else
     continueAfter(exit, frame, ip, sp, unwinding);
   return true;
-}
-
-// The interpreter asks tier 2 at the back edges of a method only while its counter is past
-// the threshold; resetting it makes it stop asking for a while, unless another loop of
-// the method has a trace that it must keep entering.
-void stopAskingForAWhile(Frame& frame) {
-  if (!frame.method->tracedLoops) frame.method->invocationCount = 0;
 }
 
 // An aborted root recording doubles the loop's threshold and counts towards blacklisting

@@ -11,6 +11,7 @@
 
 #include "interp/interpreter.h"
 #include "jit/tier2/backend.h"
+#include "jit/tier2/exit_map.h"
 #include "vm/numbers.h"
 #include "vm/universe.h"
 
@@ -26,13 +27,6 @@ inline const Gp kAcc = r11, kTmp = r10, kTmp2 = r9;
 inline const Xmm kF0 = xmm14, kF1 = xmm15;
 inline const Gp kAllocatable[] = {rax, rcx, rdx, rbx, r8, rbp, r12, r13, r14, r15};
 inline const Gp kCalleeSaved[] = {rbx, rbp, r12, r13, r14, r15};
-
-struct Location {
-  enum Kind { None, Register, Stack, Constant } kind = None;
-  Gp reg;
-  int32_t offset = 0;  // Stack: from rsp
-  uint64_t constant = 0;
-};
 
 inline bool producesValue(IrOp op) {
   switch (op) {
@@ -72,8 +66,8 @@ inline uint64_t newContextFromTrace(Method* m, Context* outer) {
 
 class TraceAssembler {
  public:
-  TraceAssembler(const TraceRequest& request, Assembler& a)
-      : t_(*request.trace), a_(a), ins_(t_.instructions()), req_(request) {}
+  TraceAssembler(const TraceRequest& request, Assembler& a, TraceExits& exits)
+      : t_(*request.trace), a_(a), ins_(t_.instructions()), req_(request), exits_(exits) {}
   void run();
   int32_t frameBytes() const { return frameBytes_; }
   const std::vector<Label>& exitReturns() const { return exitReturns_; }
@@ -84,22 +78,8 @@ class TraceAssembler {
   void computeLiveness();
   void findValuesOnlyExitsNeed();
   bool conditionKnownAtExit(IrRef select, int32_t snapshot) const;
-  void materialize(IrRef r, int32_t snapshot);  // into kAcc, in an exit stub
-  template <class F>
-  void callFromExit(const void* fn, F&& setArguments);
+  void describeExits();
   void select(const IrIns& i);  // kAcc := i.a ? i.b : i.c
-  // newBlockFromTrace(code, outer, self) through `call` (callNative or callFromExit): the
-  // operands go to scratch registers before the call's saves, then to the arguments.
-  template <class Call>
-  void newBlock(const IrIns& i, Call&& call) {
-    load(kTmp, i.a);
-    load(kTmp2, i.b);
-    call(reinterpret_cast<const void*>(&newBlockFromTrace), [&] {
-      a_.mov(rdi, uint64_t(i.imm));
-      a_.mov(rsi, kTmp);
-      a_.mov(rdx, kTmp2);
-    });
-  }
   template <class F>
   void callNative(IrRef at, const void* fn, F&& setArguments);
   bool emitted(IrRef n) const { return needed_[n] && !atExit_[n]; }
@@ -166,13 +146,7 @@ class TraceAssembler {
     std::fprintf(stderr, "tier2: a value without a location\n");
     std::abort();
   }
-  void load(const Gp& dst, IrRef r) {
-    const Location& l = loc_[r];
-    if (l.kind == Location::Constant) a_.mov(dst, l.constant);
-    else if (l.kind == Location::Register) {
-      if (l.reg != dst) a_.mov(dst, l.reg);
-    } else a_.mov(dst, qword_ptr(rsp, l.offset));
-  }
+  void load(const Gp& dst, IrRef r) { loadLocation(a_, dst, loc_[r]); }
   // An operand that cmp/test can take as the first one (never an immediate).
   Operand compared(IrRef r) {
     const Location& l = loc_[r];
@@ -248,11 +222,12 @@ class TraceAssembler {
   std::vector<IrRef> active_;
   int32_t stackWords_ = 0;
   int32_t frameBytes_ = 0;
-  std::vector<Label> exits_;
+  std::vector<Label> exitLabels_;
   std::vector<Label> exitReturns_;  // per exit: where its stub answers the exit's token
   Label loop_;
   Label adapt_;  // re-recorded roots: the entry for LINKs made for the loop's first root
   const TraceRequest& req_;
+  TraceExits& exits_;
   void adjustFrame(int32_t from, int32_t to);
 };
 

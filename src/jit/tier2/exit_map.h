@@ -1,0 +1,121 @@
+// What a trace's exit writes back, as data. Most guards never fail, or fail rarely, so
+// their exits do not get code of their own: a compact stub hands the exit's map to one
+// shared handler, which saves the registers and lets restoreExit() write the words. An
+// exit that gets a side trace (it is taken often) then gets a native stub compiled from
+// the same map, and an EXIT (taken at every return of an entry trace) has one from the
+// start. Before this, every exit had a native stub: four fifths of the code of traces
+// with many inlined frames, and most of their compile time.
+#pragma once
+
+#include <asmjit/x86.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jit/tier2/ir.h"
+
+namespace som::tier2 {
+
+// Where a value of a trace lives at a point of its code.
+struct Location {
+  enum Kind { None, Register, Stack, Constant } kind = None;
+  asmjit::x86::Gp reg;
+  int32_t offset = 0;  // Stack: from rsp
+  uint64_t constant = 0;
+};
+
+// One word an exit writes: a VM stack slot (from the traced frame's slot 0), or the block
+// or context word of an inlined activation (`aside`).
+struct ExitWrite {
+  enum Op : uint8_t {
+    Copy,       // a
+    BoxDouble,  // the Double with the bits in a
+    NewBlock,   // a block of method `imm` with outer context a and self b
+    Select      // a != 0 ? b : c
+  } op = Copy;
+  int32_t slot = 0;
+  uint64_t* aside = nullptr;
+  IrRef ref = kNoRef;  // the value: one computed here is computed once (one object)
+  Location a, b, c;
+  uint64_t imm = 0;
+};
+
+struct TraceExits;
+
+// A compact stub jumps through `stub` (offset 0) with the map's address in r11.
+struct ExitMap {
+  const void* stub = nullptr;
+  const TraceExits* exits = nullptr;
+  uint32_t snapshot = 0;
+};
+
+// What a trace's exits need, kept with its code: where each IR value lives, and which
+// values only exits compute. An exit's words are derived from its snapshot on demand (a
+// list of them per exit would take more memory than native stubs took code).
+struct TraceExits {
+  const Trace* trace = nullptr;
+  std::vector<Location> locations;  // per IR instruction
+  std::vector<bool> atExit;         // values computed by the exits that need them
+  std::vector<IrRef> onlyGuard;     // per snapshot: its one guard, or kNoRef
+  uint64_t* closures = nullptr;     // see TraceRequest
+  uint64_t* contexts = nullptr;
+  const void* const* targets = nullptr;  // per snapshot: where its exit goes on
+  std::unique_ptr<ExitMap[]> maps;       // per snapshot
+
+  // Calls f(ExitWrite) for each word snapshot s's exit writes: the snapshot's slots,
+  // then the blocks and contexts of its inlined activations.
+  template <class F>
+  void forEachWrite(uint32_t s, F&& f) const {
+    const Snapshot& snapshot = trace->snapshots()[s];
+    for (auto& [slot, ref] : snapshot.slots) {
+      ExitWrite w = write(ref, s);
+      w.slot = int32_t(slot);
+      f(w);
+    }
+    for (size_t k = 0; k < snapshot.frames.size(); k++) {
+      const std::pair<IrRef, uint64_t*> aside[] = {{snapshot.frames[k].closure, closures + k},
+                                                   {snapshot.frames[k].context, contexts + k}};
+      for (auto& [ref, word] : aside) {
+        if (ref == kNoRef) continue;
+        ExitWrite w = write(ref, s);
+        w.aside = word;
+        f(w);
+      }
+    }
+  }
+  ExitWrite write(IrRef ref, uint32_t s) const;
+};
+
+// rdst := the value at `l`.
+inline void loadLocation(asmjit::x86::Assembler& a, const asmjit::x86::Gp& dst, const Location& l) {
+  if (l.kind == Location::Constant) a.mov(dst, l.constant);
+  else if (l.kind == Location::Register) {
+    if (l.reg != dst) a.mov(dst, l.reg);
+  } else if (l.kind == Location::Stack) {
+    a.mov(dst, asmjit::x86::qword_ptr(asmjit::x86::rsp, l.offset));
+  } else {
+    std::fprintf(stderr, "tier2: a value without a location\n");
+    std::abort();
+  }
+}
+
+// The shared handler compact stubs jump to, with the map in r11 (compiled on first use;
+// nullptr when the code cache is full).
+const void* sharedExitHandler();
+
+// The compact stub: hands `map` to map.stub.
+void emitCompactExitStub(asmjit::x86::Assembler& a, const ExitMap& map);
+
+// A native stub: writes the map's words from the registers and spill words where they
+// are, then jumps through map.target.
+void emitNativeExitStub(asmjit::x86::Assembler& a, const ExitMap& map);
+
+// The same as separate code, for an exit that became hot: answers its address (nullptr
+// when the code cache is full).
+const void* compileNativeExitStub(const ExitMap& map, const std::string& name);
+
+}  // namespace som::tier2
