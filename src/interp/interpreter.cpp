@@ -191,7 +191,7 @@ static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Bl
   // trace left off.
   const uint8_t* startIp = frame.ip;
   bool unwindAtStart = false, traced = false;
-  if (at == nullptr && UNLIKELY(m->invocationCount >= U.entryThreshold))
+  if (at == nullptr && UNLIKELY(m->invocationCount >= U.entryThreshold) && !(m->flags & kNoEntryTrace))
     traced = tier2::onEntry(frame, startIp, sp, unwindAtStart);
   if (at == nullptr && !unwindAtStart &&
       (m->tier1Code || (++m->invocationCount >= U.tier1Threshold && tier1::compile(m)))) {

@@ -119,6 +119,7 @@ enum MethodFlags : uint16_t {
   kOwnsContext = 2,       // activations allocate a heap Context
   kIsBlock = 4,
   kHasNonLocalReturn = 8,
+  kNoEntryTrace = 16,     // tier 2 will not trace its entry (blacklisted or dropped)
 };
 
 // Methods, primitives and block bodies. A method may have a `native` even when it is
@@ -160,6 +161,8 @@ struct Method : Object {
   // Tier 2: how many of its loops have a root trace (while any has, the interpreter asks
   // tier 2 at every back edge of a hot method, whatever its other loops did).
   uint16_t tracedLoops;
+  void* tier2Entry;       // tier 2's record of its entry, once it was hot at entry
+  const void* tier2EntryCode;  // its entry trace (tier-1 code calls it directly)
 
   uint32_t frameSize() const { return uint32_t(numArgs) + numLocals + maxStack; }
   bool isPrimitive() const { return flags & kIsPrimitive; }

@@ -98,6 +98,7 @@ class Generator {
     while (level--) a_.mov(reg, qword_ptr(reg, int32_t(offsetof(Context, outer))));
   }
   void callHandler(uint32_t offset, const void* fn, uint32_t a, uint32_t b, bool mayUnwind);
+  void callEntryTrace();
   void saveState(uint32_t offset) {
     a_.mov(interpField(offsetof(Interp, sp)), kSp);
     a_.mov(rax, reinterpret_cast<uint64_t>(m_->code + offset));
@@ -230,7 +231,10 @@ void Generator::directEntry() {
     a_.mov(dword_ptr(rax), ecx);
     a_.cmp(ecx, dword_ptr(kGlobals, int32_t(offsetof(Universe, entryThreshold))));
     a_.jb(body_);
-    saveState(0);
+    a_.mov(rax, reinterpret_cast<uint64_t>(&m_->flags));
+    a_.test(word_ptr(rax), kNoEntryTrace);
+    a_.jnz(body_);
+    callEntryTrace();
     a_.mov(rdi, kInterp);
     a_.lea(rsi, ptr(unwind_));
     a_.mov(rax, reinterpret_cast<uint64_t>(&entryFromNative));
@@ -241,6 +245,51 @@ void Generator::directEntry() {
     a_.jmp(rax);
   }
   a_.jmp(body_);
+}
+
+// The method's entry trace, if it has one, called from here (tier2.h): an exit that
+// needs nothing else continues in this code at once; others go through
+// afterEntryTraceFromNative. Without a trace (or without stack room for one), on to the
+// code after this.
+void Generator::callEntryTrace() {
+  Label none = a_.newLabel(), noRaise = a_.newLabel(), plain = a_.newLabel();
+  saveState(0);  // (uses rax)
+  a_.mov(rax, reinterpret_cast<uint64_t>(&m_->tier2EntryCode));
+  a_.mov(rax, qword_ptr(rax));
+  a_.test(rax, rax);
+  a_.jz(none);
+  // Primitives the trace calls may collect: the stack words it stores must be roots.
+  a_.mov(rcx, reinterpret_cast<uint64_t>(tier2::maxExtentBytes()));
+  a_.mov(rcx, qword_ptr(rcx));
+  a_.add(rcx, kSlots);
+  a_.cmp(rcx, GLOBAL(stackLimit));
+  a_.jae(none);
+  a_.cmp(rcx, GLOBAL(stackHighWater));
+  a_.jbe(noRaise);
+  a_.mov(GLOBAL(stackHighWater), rcx);
+  a_.bind(noRaise);
+  a_.mov(rcx, reinterpret_cast<uint64_t>(tier2::traceEntryCount()));
+  a_.inc(qword_ptr(rcx));
+  a_.mov(rdi, kSlots);
+  a_.mov(rsi, kFrame);
+  a_.call(rax);
+  a_.mov(rcx, qword_ptr(rax, int32_t(offsetof(tier2::ExitResume, tier1))));
+  a_.test(rcx, rcx);
+  a_.jnz(plain);
+  a_.mov(rdi, kInterp);
+  a_.mov(rsi, rax);
+  a_.lea(rdx, ptr(unwind_));
+  a_.mov(rax, reinterpret_cast<uint64_t>(&afterEntryTraceFromNative));
+  a_.call(rax);
+  a_.mov(kSp, interpField(offsetof(Interp, sp)));
+  a_.jmp(rax);
+  a_.bind(plain);
+  a_.mov(rdx, reinterpret_cast<uint64_t>(tier2::exitCount()));
+  a_.inc(qword_ptr(rdx));
+  a_.mov(rdx, qword_ptr(rax, int32_t(offsetof(tier2::ExitResume, spWords))));
+  a_.lea(kSp, qword_ptr(kSlots, rdx, 3));
+  a_.jmp(rcx);
+  a_.bind(none);
 }
 
 void Generator::epilogue() {

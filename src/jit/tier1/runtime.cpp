@@ -96,6 +96,22 @@ void stackOverflowFromNative(Frame* f) { stackOverflow(f); }
 
 void openContext(Frame* f) { som::openContext(*f); }
 
+namespace {
+
+// Where tier-1 code goes on after tier 2 ran the activation up to (ip, sp).
+const void* resumeInTier1(Interp* m, const uint8_t* ip, Value* sp, bool unwinding, const void* unwind) {
+  m->sp = sp;
+  if (unwinding) return unwind;
+  const void* at = entryAt(m->f->method, uint32_t(ip - m->f->method->code));
+  if (!at) {
+    std::fprintf(stderr, "tier1: no code for bytecode %u after a trace\n", unsigned(ip - m->f->method->code));
+    std::abort();
+  }
+  return at;
+}
+
+}  // namespace
+
 const void* backEdgeFromNative(Interp* m, uint32_t* counter, const void* unwind) {
   const uint8_t* header = m->ip;
   const uint8_t* ip = header;
@@ -109,14 +125,7 @@ const void* backEdgeFromNative(Interp* m, uint32_t* counter, const void* unwind)
   bool handled = tier2::onBackEdge(*m->f, ip, sp, unwinding, iterations, &traced);
   *counter = traced ? 1 : iterations;
   if (!handled) return nullptr;
-  m->sp = sp;
-  if (unwinding) return unwind;
-  const void* at = entryAt(m->f->method, uint32_t(ip - m->f->method->code));
-  if (!at) {
-    std::fprintf(stderr, "tier1: no code for bytecode %u after a trace\n", unsigned(ip - m->f->method->code));
-    std::abort();
-  }
-  return at;
+  return resumeInTier1(m, ip, sp, unwinding, unwind);
 }
 
 const void* entryFromNative(Interp* m, const void* unwind) {
@@ -124,15 +133,22 @@ const void* entryFromNative(Interp* m, const void* unwind) {
   Value* sp = m->sp;
   bool unwinding = false;
   if (!tier2::onEntry(*m->f, ip, sp, unwinding)) return nullptr;
-  m->sp = sp;
-  if (unwinding) return unwind;
-  const void* at = entryAt(m->f->method, uint32_t(ip - m->f->method->code));
-  if (!at) {
-    std::fprintf(stderr, "tier1: no code for bytecode %u after an entry trace\n",
-                 unsigned(ip - m->f->method->code));
-    std::abort();
+  return resumeInTier1(m, ip, sp, unwinding, unwind);
+}
+
+const void* afterEntryTraceFromNative(Interp* m, const void* exitToken, const void* unwind) {
+  const uint8_t* ip = nullptr;
+  Value* sp = nullptr;
+  bool unwinding = false;
+  const uint8_t* plainPc = nullptr;
+  uint64_t spWords = 0;
+  tier2::afterEntryTrace(*m->f, exitToken, ip, sp, unwinding, plainPc, spWords);
+  if (plainPc) {  // from now on without this call
+    auto* resume = static_cast<tier2::ExitResume*>(const_cast<void*>(exitToken));
+    resume->spWords = spWords;
+    resume->tier1 = entryAt(m->f->method, uint32_t(plainPc - m->f->method->code));
   }
-  return at;
+  return resumeInTier1(m, ip, sp, unwinding, unwind);
 }
 
 uint32_t backEdgeInterval() { return std::min<uint32_t>(64, std::max<uint32_t>(tier2::threshold(), 1)); }

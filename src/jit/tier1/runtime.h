@@ -46,6 +46,9 @@ const void* backEdgeFromNative(Interp* m, uint32_t* counter, const void* unwind)
 // entry trace or records one. Answers where the tier-1 code continues (`unwind` when it
 // unwinds), or nullptr to run it from its first bytecode.
 const void* entryFromNative(Interp* m, const void* unwind);
+// After the entry trace tier-1 code called itself left through `exitToken` (tier2.h):
+// answers where the code continues (`unwind` when it unwinds).
+const void* afterEntryTraceFromNative(Interp* m, const void* exitToken, const void* unwind);
 // Back edges between two such calls.
 uint32_t backEdgeInterval();
 

@@ -24,13 +24,19 @@ struct TraceRecord;
 
 // A guard's exit in compiled code. Counted when taken; once hot, a side trace is recorded
 // from it and its stub jumps there instead of leaving native code.
-struct Exit {
+struct Exit : ExitResume {
   TraceRecord* trace = nullptr;
   uint32_t snapshot = 0;
-  uint32_t taken = 0;
+  uint32_t taken = 0;   // since the last recording from it
+  uint32_t left = 0;    // in all (returns from native code)
   uint32_t needed = 0;  // exits before the next recording (doubles after each abort)
   uint32_t aborts = 0;
   bool blacklisted = false;
+  // Where an exit in the traced activation itself continues (its snapshot's only frame),
+  // kept here: the snapshot is cold memory by the time an exit is taken.
+  bool inTracedFrame = false;
+  bool unwinding = false;
+  uint32_t pc = 0, depth = 0;
   TraceRecord* side = nullptr;
   // Not a guard's exit: LINKs into a loop whose root was dropped leave here, to continue
   // at the loop's header (trace is then nullptr).
@@ -81,6 +87,7 @@ std::unordered_map<const uint8_t*, Loop> gLoops;  // by loop header
 std::unordered_map<Method*, Loop> gEntries;       // traces of methods' entries (hotcall)
 std::deque<TraceRecord> gTraces;
 uint32_t gMaxExtent = 0;  // VM stack words (from the traced frame's slots) any exit may write
+uint64_t gMaxExtentBytes = 0;  // the same in bytes, for tier-1 code
 // A recording is under way: calls it makes (CALLM) run the program on, and may meet hot
 // loops and exits, which run their traces but record nothing until it ends.
 bool gRecording = false;
@@ -152,10 +159,17 @@ TraceRecord* compile(Recorder& rec, Loop& loop, Frame& frame, const std::string&
   req.contexts = t.contexts;
   req.exitTargets = t.exitTargets.get();
   for (uint32_t s = 0; s < exits; s++) {
-    t.exits.push_back({&t, s});
+    t.exits.emplace_back();
+    t.exits.back().trace = &t;
+    t.exits.back().snapshot = s;
     t.exits.back().needed = params.hotexit;
     // (an unwinding exit resumes no bytecode a side trace could start from)
-    t.exits.back().blacklisted = t.ir.snapshots()[s].unwinding;
+    const Snapshot& snapshot = t.ir.snapshots()[s];
+    t.exits.back().blacklisted = snapshot.unwinding;
+    t.exits.back().inTracedFrame = snapshot.frames.size() == 1;
+    t.exits.back().unwinding = snapshot.unwinding;
+    t.exits.back().pc = snapshot.frames[0].pc;
+    t.exits.back().depth = snapshot.frames[0].depth;
     req.exitTokens.push_back(&t.exits.back());
   }
   if (parent) req.parentFrameBytes = parent->trace->code.frameBytes;
@@ -176,6 +190,7 @@ TraceRecord* compile(Recorder& rec, Loop& loop, Frame& frame, const std::string&
     return nullptr;
   }
   if (rec.maxExtent() > gMaxExtent) gMaxExtent = rec.maxExtent();
+  gMaxExtentBytes = 8 * uint64_t(gMaxExtent);
   gStats.codeBytes += t.code.codeBytes;
   if (U.options.jitLog) logTrace(frame, t, rec, recordedIr);
   return &t;
@@ -237,14 +252,14 @@ void judge(Loop& loop, Method* m, const uint8_t* header) {
 // traced activation, or (when the exit is inside inlined calls) in activations resumed for
 // them, whose result then completes the traced activation's send.
 void continueAfter(const Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
-  const Snapshot& s = exit.trace->ir.snapshots()[exit.snapshot];
-  const SnapFrame& outer = s.frames[0];
-  if (s.frames.size() == 1) {
-    sp = frame.slots + stackBase(frame) + outer.depth;
-    ip = frame.method->code + outer.pc;
-    unwinding = s.unwinding;
+  if (exit.inTracedFrame) {
+    sp = frame.slots + stackBase(frame) + exit.depth;
+    ip = frame.method->code + exit.pc;
+    unwinding = exit.unwinding;
     return;
   }
+  const Snapshot& s = exit.trace->ir.snapshots()[exit.snapshot];
+  const SnapFrame& outer = s.frames[0];
   std::vector<ResumePoint> points(s.frames.size() - 1);
   for (size_t k = 1; k < s.frames.size(); k++) {
     const SnapFrame& f = s.frames[k];
@@ -278,14 +293,15 @@ bool traceUntracedLoop(const uint8_t* header) {
   return true;
 }
 
-// An exit that got a side trace is taken often: its words are written by a native stub
-// from then on instead of the shared handler (exit_map.h). Without room for it, the shared
-// handler goes on serving the exit.
-void giveNativeStub(Exit& exit, const std::string& name) {
+// An exit taken often (`hotexit` times, or through its side trace) has its words written
+// by a native stub from then on instead of the shared handler (exit_map.h). Without room
+// for it, the shared handler goes on serving the exit.
+void giveNativeStub(Exit& exit) {
   ExitMap& map = exit.trace->code.exits->maps[exit.snapshot];
   if (map.stub != sharedExitHandler()) return;
   auto start = std::chrono::steady_clock::now();
-  if (const void* stub = compileNativeExitStub(map, "som-tier2 stub of " + name)) map.stub = stub;
+  std::string name = "som-tier2 stub of trace " + std::to_string(exit.trace->id) + " exit " + std::to_string(exit.snapshot);
+  if (const void* stub = compileNativeExitStub(map, name)) map.stub = stub;
   gStats.compileMicros += microsSince(start);
 }
 
@@ -296,10 +312,30 @@ void stopAskingForAWhile(Frame& frame) {
   if (!frame.method->tracedLoops) frame.method->invocationCount = 0;
 }
 
+// A method entry whose traces keep branching (a parser's dispatch, a visitor's cases)
+// costs more in recording, compiling and exits than its traces save: it is dropped for
+// good, and the method runs as before (in tier 1, or the interpreter).
+void dropEntry(Loop& entry, Frame& frame) {
+  if (U.options.jitLog)
+    std::fprintf(stderr, "--- tier2 drops the traces of %s's entry: more than %u side traces\n",
+                 methodName(frame.method).c_str(), params.entryside);
+  gStats.tracesDropped++;
+  entry.trace = nullptr;
+  entry.blacklisted = true;
+  frame.method->flags |= kNoEntryTrace;
+  frame.method->tier2EntryCode = nullptr;
+  stopAskingForAWhile(frame);
+}
+
 // A hot exit: records from where it left off (inside the inlined calls of its snapshot, if
 // any) until the trace links to a loop's trace, and makes the exit's stub jump there.
 void recordSideTrace(Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   Loop& loop = *exit.trace->loop;
+  if (loop.isEntry && loop.sideTraces >= params.entryside) {
+    dropEntry(loop, frame);
+    continueAfter(exit, frame, ip, sp, unwinding);
+    return;
+  }
   const Snapshot& s = exit.trace->ir.snapshots()[exit.snapshot];
   RecordingNow now;
   Recorder rec(frame, s, exit.trace->closures, exit.trace->contexts, linkableLoops());
@@ -315,7 +351,7 @@ void recordSideTrace(Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, b
     if (TraceRecord* side = compile(rec, loop, frame, "(side trace of " + name + ")", &exit)) {
       exit.side = side;
       exit.trace->exitTargets[exit.snapshot] = side->code.entry;
-      giveNativeStub(exit, name);
+      giveNativeStub(exit);
       loop.sideTraces++;
       gStats.sideTracesCompiled++;
       return;
@@ -337,6 +373,9 @@ void recordSideTrace(Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, b
                  exit.blacklisted ? " (blacklisted)" : "");
 }
 
+void afterTrace(Loop& loop, Frame& frame, const uint8_t* header, Exit& exit, const uint8_t*& ip, Value*& sp,
+                bool& unwinding);
+
 bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   gStats.traceEntries++;
   loop.entries++;
@@ -346,20 +385,28 @@ bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& un
   const uint8_t* header = ip;
   auto fn = reinterpret_cast<TraceFn>(const_cast<void*>(loop.trace->code.entry));
   Exit& exit = *static_cast<Exit*>(const_cast<void*>(fn(frame.slots, &frame)));
+  afterTrace(loop, frame, header, exit, ip, sp, unwinding);
+  return true;
+}
+
+// What an exit needs once its stub has written the snapshot: its count, side traces,
+// resuming inlined activations.
+void afterTrace(Loop& loop, Frame& frame, const uint8_t* header, Exit& exit, const uint8_t*& ip, Value*& sp,
+                bool& unwinding) {
   gStats.exitsTaken++;
   judge(loop, frame.method, header);
   if (exit.atHeader) {  // a LINK into a loop whose root was dropped
     const Loop& target = loopAt(exit.atHeader);
     ip = exit.atHeader;
     sp = frame.slots + stackBase(frame) + target.headerDepth;
-    return true;
+    return;
   }
+  if (++exit.left == params.hotexit) giveNativeStub(exit);
   if (!exit.side && !exit.blacklisted && ++exit.taken >= exit.needed && mayCompileAnother(*exit.trace->loop, true) &&
       !gRecording)
     recordSideTrace(exit, frame, ip, sp, unwinding);
   else
     continueAfter(exit, frame, ip, sp, unwinding);
-  return true;
 }
 
 // An aborted root recording doubles the loop's threshold and counts towards blacklisting
@@ -458,9 +505,16 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
 bool onEntry(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   unwinding = false;
   Method* m = frame.method;
-  auto found = gEntries.find(m);
-  Loop& entry = found != gEntries.end() ? found->second : gEntries[m];
+  if (!m->tier2Entry) m->tier2Entry = &gEntries[m];
+  Loop& entry = *static_cast<Loop*>(m->tier2Entry);
   entry.isEntry = true;
+  struct Report {  // a blacklisted entry is not asked about again
+    Loop& entry;
+    Method* m;
+    ~Report() {
+      if (entry.blacklisted) m->flags |= kNoEntryTrace;
+    }
+  } report{entry, m};
   if (entry.trace) {
     if (frame.slots + gMaxExtent >= U.stackLimit) return false;
     return runTrace(entry, frame, ip, sp, unwinding);
@@ -492,8 +546,28 @@ bool onEntry(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   }
   gStats.tracesCompiled++;
   entry.trace = t;
+  m->tier2EntryCode = t->code.entry;
   return true;
 }
+
+void afterEntryTrace(Frame& frame, const void* exitToken, const uint8_t*& ip, Value*& sp, bool& unwinding,
+                     const uint8_t*& plainPc, uint64_t& spWords) {
+  Exit& exit = *static_cast<Exit*>(const_cast<void*>(exitToken));
+  Loop& entry = *static_cast<Loop*>(frame.method->tier2Entry);
+  unwinding = false;
+  afterTrace(entry, frame, frame.method->code, exit, ip, sp, unwinding);
+  // An exit that will never have a side trace and leaves in the traced activation. (This
+  // time it may have gone on differently: after recording from it, say.)
+  plainPc = nullptr;
+  if (exit.blacklisted && !exit.side && exit.inTracedFrame && !exit.unwinding && exit.trace) {
+    plainPc = frame.method->code + exit.pc;
+    spWords = stackBase(frame) + exit.depth;
+  }
+}
+
+uint64_t* maxExtentBytes() { return &gMaxExtentBytes; }
+uint64_t* traceEntryCount() { return &gStats.traceEntries; }
+uint64_t* exitCount() { return &gStats.exitsTaken; }
 
 const Stats& stats() { return gStats; }
 

@@ -46,6 +46,27 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
 bool onEntry(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding);
 uint32_t entryThreshold();
 
+// Entry traces called from tier-1 code (--jit=both). A method's entry trace, once it has
+// one, is in m->tier2EntryCode (a TraceFn, backend.h): tier-1 code calls it itself and
+// gets an exit token, which begins with an ExitResume. If that names tier-1 code, the
+// exit needs nothing else (an entry trace's return, say) and the code goes on there with
+// the operand stack `spWords` above the frame's slots; otherwise it calls
+// afterEntryTrace(), which does what an exit needs (side traces, resuming inlined
+// activations) and says where the method continues, like onEntry. Sets `plainPc` when
+// the exit can from now on be resumed through its ExitResume, at that bytecode with
+// `spWords` stack words (which tier 1 then fills in).
+struct ExitResume {
+  const void* tier1 = nullptr;
+  uint64_t spWords = 0;
+};
+void afterEntryTrace(Frame& frame, const void* exitToken, const uint8_t*& ip, Value*& sp, bool& unwinding,
+                     const uint8_t*& plainPc, uint64_t& spWords);
+// What tier-1 code maintains around such a call: the stack extent every trace may write
+// (bytes from the frame's slots; the stack high-water mark must cover it), and the counts.
+uint64_t* maxExtentBytes();
+uint64_t* traceEntryCount();
+uint64_t* exitCount();
+
 const Stats& stats();
 
 }  // namespace som::tier2
