@@ -38,6 +38,9 @@ struct Exit : ExitResume {
   bool unwinding = false;
   uint32_t pc = 0, depth = 0;
   TraceRecord* side = nullptr;
+  // Needs nothing but its snapshot's words: it will never get a side trace, and it leaves
+  // in the traced activation.
+  bool plain() const { return blacklisted && !side && inTracedFrame && !unwinding && trace; }
   // Not a guard's exit: LINKs into a loop whose root was dropped leave here, to continue
   // at the loop's header (trace is then nullptr).
   const uint8_t* atHeader = nullptr;
@@ -260,7 +263,7 @@ void continueAfter(const Exit& exit, Frame& frame, const uint8_t*& ip, Value*& s
   }
   const Snapshot& s = exit.trace->ir.snapshots()[exit.snapshot];
   const SnapFrame& outer = s.frames[0];
-  std::vector<ResumePoint> points(s.frames.size() - 1);
+  ResumePoint points[16];  // (maxinline is at most 16; no allocation on this path)
   for (size_t k = 1; k < s.frames.size(); k++) {
     const SnapFrame& f = s.frames[k];
     Value* slots = frame.slots + f.base;
@@ -270,7 +273,7 @@ void continueAfter(const Exit& exit, Frame& frame, const uint8_t*& ip, Value*& s
                      f.closure == kNoRef ? nullptr : reinterpret_cast<Block*>(exit.trace->closures[k]),
                      f.context == kNoRef ? nullptr : reinterpret_cast<Context*>(exit.trace->contexts[k])};
   }
-  Value* end = points.back().sp;
+  Value* end = points[s.frames.size() - 2].sp;
   if (end > U.stackHighWater) U.stackHighWater = end;
   frame.ip = frame.method->code + outer.pc;
   Value result = resume(points[0], &frame);
@@ -385,6 +388,11 @@ bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& un
   const uint8_t* header = ip;
   auto fn = reinterpret_cast<TraceFn>(const_cast<void*>(loop.trace->code.entry));
   Exit& exit = *static_cast<Exit*>(const_cast<void*>(fn(frame.slots, &frame)));
+  if (loop.isEntry && exit.plain()) {  // (its return, most often: nothing to count or judge)
+    gStats.exitsTaken++;
+    continueAfter(exit, frame, ip, sp, unwinding);
+    return true;
+  }
   afterTrace(loop, frame, header, exit, ip, sp, unwinding);
   return true;
 }
@@ -559,7 +567,7 @@ void afterEntryTrace(Frame& frame, const void* exitToken, const uint8_t*& ip, Va
   // An exit that will never have a side trace and leaves in the traced activation. (This
   // time it may have gone on differently: after recording from it, say.)
   plainPc = nullptr;
-  if (exit.blacklisted && !exit.side && exit.inTracedFrame && !exit.unwinding && exit.trace) {
+  if (exit.plain()) {
     plainPc = frame.method->code + exit.pc;
     spWords = stackBase(frame) + exit.depth;
   }
