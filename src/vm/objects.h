@@ -119,7 +119,7 @@ enum MethodFlags : uint16_t {
   kOwnsContext = 2,       // activations allocate a heap Context
   kIsBlock = 4,
   kHasNonLocalReturn = 8,
-  kNoEntryTrace = 16,     // tier 2 will not trace its entry (blacklisted or dropped)
+  kNoEntryTrace = 16,     // tier 2 will not trace its entry (blacklisted)
 };
 
 // Methods, primitives and block bodies. A method may have a `native` even when it is
