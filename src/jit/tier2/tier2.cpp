@@ -504,6 +504,22 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
 bool onEntry(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   unwinding = false;
   Method* m = frame.method;
+  // The common case first, without the bookkeeping of runTrace: the trace exists, and
+  // it returns (a recursive method's entry is asked at every call).
+  if (m->tier2EntryCode && frame.slots + gMaxExtent < U.stackLimit) {
+    gStats.traceEntries++;
+    if (frame.slots + gMaxExtent > U.stackHighWater) U.stackHighWater = frame.slots + gMaxExtent;
+    frame.ip = ip;
+    auto fn = reinterpret_cast<TraceFn>(const_cast<void*>(m->tier2EntryCode));
+    Exit& exit = *static_cast<Exit*>(const_cast<void*>(fn(frame.slots, &frame)));
+    if (exit.plain()) {
+      gStats.exitsTaken++;
+      continueAfter(exit, frame, ip, sp, unwinding);
+    } else {
+      afterTrace(*static_cast<Loop*>(m->tier2Entry), frame, m->code, exit, ip, sp, unwinding);
+    }
+    return true;
+  }
   if (!m->tier2Entry) m->tier2Entry = &gEntries[m];
   Loop& entry = *static_cast<Loop*>(m->tier2Entry);
   entry.isEntry = true;
