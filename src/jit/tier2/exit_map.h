@@ -90,6 +90,12 @@ struct TraceExits {
   ExitWrite write(IrRef ref, uint32_t s) const;
 };
 
+// A Boolean made from a condition whose guard failed at an exit has a known value there:
+// `onlyGuard` is the exit's one guard (or kNoRef), `select` the Boolean.
+inline bool conditionKnownAtExit(const std::vector<IrIns>& ins, IrRef onlyGuard, IrRef select) {
+  return onlyGuard != kNoRef && ins[onlyGuard].a == ins[select].a;
+}
+
 // rdst := the value at `l`.
 inline void loadLocation(asmjit::x86::Assembler& a, const asmjit::x86::Gp& dst, const Location& l) {
   if (l.kind == Location::Constant) a.mov(dst, l.constant);

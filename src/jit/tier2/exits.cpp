@@ -131,9 +131,8 @@ ExitWrite TraceExits::write(IrRef ref, uint32_t s) const {
   const IrIns& i = trace->instructions()[ref];
   switch (i.op) {
     case IrOp::SELECT: {
-      // A Boolean of the condition whose guard failed at this exit is known.
       IrRef guard = onlyGuard[s];
-      if (guard != kNoRef && trace->instructions()[guard].a == i.a) {
+      if (conditionKnownAtExit(trace->instructions(), guard, ref)) {
         w.a = locations[trace->instructions()[guard].op == IrOp::GUARDF ? i.b : i.c];
         return w;
       }

@@ -124,10 +124,8 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
     if (guards[s] != 1) onlyGuard_[s] = kNoRef;
 }
 
-// A Boolean made from a condition whose guard failed at this exit has a known value there.
 bool TraceAssembler::conditionKnownAtExit(IrRef select, int32_t s) const {
-  IrRef g = onlyGuard_[size_t(s)];
-  return g != kNoRef && ins_[g].a == ins_[select].a;
+  return tier2::conditionKnownAtExit(ins_, onlyGuard_[size_t(s)], select);
 }
 
 

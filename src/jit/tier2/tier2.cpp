@@ -369,20 +369,20 @@ void recordSideTrace(Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, b
 void afterTrace(Loop& loop, Frame& frame, const uint8_t* header, Exit& exit, const uint8_t*& ip, Value*& sp,
                 bool& unwinding);
 
-bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
+// Runs compiled trace code on the activation at `ip`; answers the exit it left by.
+Exit& callTrace(const void* code, Frame& frame, const uint8_t* ip) {
   gStats.traceEntries++;
-  loop.entries++;
   // Primitives the trace calls may collect: the stack words it stores must be roots.
   if (frame.slots + gMaxExtent > U.stackHighWater) U.stackHighWater = frame.slots + gMaxExtent;
   frame.ip = ip;
+  auto fn = reinterpret_cast<TraceFn>(const_cast<void*>(code));
+  return *static_cast<Exit*>(const_cast<void*>(fn(frame.slots, &frame)));
+}
+
+bool runTrace(Loop& loop, Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
+  loop.entries++;
   const uint8_t* header = ip;
-  auto fn = reinterpret_cast<TraceFn>(const_cast<void*>(loop.trace->code.entry));
-  Exit& exit = *static_cast<Exit*>(const_cast<void*>(fn(frame.slots, &frame)));
-  if (loop.isEntry && exit.plain()) {  // (its return, most often: nothing to count or judge)
-    gStats.exitsTaken++;
-    continueAfter(exit, frame, ip, sp, unwinding);
-    return true;
-  }
+  Exit& exit = callTrace(loop.trace->code.entry, frame, ip);
   afterTrace(loop, frame, header, exit, ip, sp, unwinding);
   return true;
 }
@@ -506,12 +506,9 @@ bool onEntry(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
   Method* m = frame.method;
   // The common case first, without the bookkeeping of runTrace: the trace exists, and
   // it returns (a recursive method's entry is asked at every call).
-  if (m->tier2EntryCode && frame.slots + gMaxExtent < U.stackLimit) {
-    gStats.traceEntries++;
-    if (frame.slots + gMaxExtent > U.stackHighWater) U.stackHighWater = frame.slots + gMaxExtent;
-    frame.ip = ip;
-    auto fn = reinterpret_cast<TraceFn>(const_cast<void*>(m->tier2EntryCode));
-    Exit& exit = *static_cast<Exit*>(const_cast<void*>(fn(frame.slots, &frame)));
+  if (m->tier2EntryCode) {
+    if (frame.slots + gMaxExtent >= U.stackLimit) return false;
+    Exit& exit = callTrace(m->tier2EntryCode, frame, ip);
     if (exit.plain()) {
       gStats.exitsTaken++;
       continueAfter(exit, frame, ip, sp, unwinding);
@@ -530,10 +527,6 @@ bool onEntry(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
       if (entry.blacklisted) m->flags |= kNoEntryTrace;
     }
   } report{entry, m};
-  if (entry.trace) {
-    if (frame.slots + gMaxExtent >= U.stackLimit) return false;
-    return runTrace(entry, frame, ip, sp, unwinding);
-  }
   if (entry.blacklisted || gRecording) {
     stopAskingForAWhile(frame);
     return false;
