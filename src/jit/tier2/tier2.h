@@ -41,8 +41,9 @@ uint32_t threshold();  // loop back edges before recording
 bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, uint32_t iterations = 1,
                 bool* traced = nullptr);
 
-// At the entry of a method called often (`hotcall`; only with --jit=tier2, where no tier
-// 1 takes methods): `ip` is its first bytecode. Like onBackEdge.
+// At the entry of a method called often (`hotcall`; from activate(), and under --jit=both
+// from tier-1 code until the entry has a trace, see below): `ip` is its first bytecode.
+// Like onBackEdge.
 bool onEntry(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding);
 uint32_t entryThreshold();
 
