@@ -43,10 +43,13 @@ Method* fillCache(InlineCache& c, Class* cls, Symbol* sel) {
   return m;
 }
 
+static Value activateTraced(Method* m, Value* args, Frame* caller);
+
 Value invoke(Method* m, Value* args, Frame* caller) {
   if (m->native) return m->native(args, caller);
   if (m->tier1Direct) return reinterpret_cast<tier1::Direct>(m->tier1Direct)(caller, args);
   if (UNLIKELY(m->isPrimitive())) missingPrimitive(m);
+  if (m->tier2EntryCode && !m->tier1Code && U.tier1Threshold == UINT32_MAX) return activateTraced(m, args, caller);
   return activate(m, args, caller, nullptr, nullptr);
 }
 
@@ -161,10 +164,11 @@ Value resume(const ResumePoint& at, Frame* caller) {
   return activate(at.method, at.slots, caller, at.closure ? at.closure->outer : nullptr, at.closure, &at);
 }
 
-static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Block* closure,
-                      const ResumePoint* at) {
-  Method* m = m_;
-  Frame frame;
+// Begins an activation (any entry): links and checks its frame, nils its locals and opens
+// its context (or, resuming `at`, adopts the context it had), and makes it current.
+// Answers the top of its empty operand stack.
+SOM_INLINE Value* openFrame(Frame& frame, Method* m, Value* args, Frame* caller, Context* outer, Block* closure,
+                            const ResumePoint* at) {
   frame.caller = caller;
   frame.method = m;
   frame.slots = args;
@@ -181,18 +185,51 @@ static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Bl
   if (LIKELY(at == nullptr)) {
     for (Value* p = locals; p < sp; p++) *p = U.nil;
     if (m->flags & kOwnsContext) openContext(frame);
-  } else if (at->context) {
-    frame.context = at->context;
-    at->context->frame = &frame;
+  } else {
+    if (at->context) {
+      frame.context = at->context;
+      at->context->frame = &frame;
+    }
+    if (UNLIKELY(at->replaces != nullptr) && U.unwindTarget == at->replaces) U.unwindTarget = &frame;
   }
   U.depth++;
   U.currentFrame = &frame;
+  return sp;
+}
+
+// A method whose entry has a trace, and no tier-1 code (--jit=tier2): a lean activation
+// runs the trace. Once the trace's exits have side traces it ends at the method's return,
+// and then no interpreter activation is needed; otherwise one resumes where it left off.
+static Value activateTraced(Method* m, Value* args, Frame* caller) {
+  Frame frame;
+  Value* sp = openFrame(frame, m, args, caller, nullptr, nullptr, nullptr);
+  const uint8_t* ip = m->code;
+  bool unwinding = false;
+  Value returned;
+  tier2::onEntry(frame, ip, sp, unwinding, &returned);
+  leave(frame);
+  if (!returned.isNull()) return returned;
+  ResumePoint at{m, args, ip, sp, nullptr, unwinding, nullptr, frame.context, &frame};
+  return activate(m, args, caller, nullptr, nullptr, &at);
+}
+
+static Value activate(Method* m_, Value* args, Frame* caller, Context* outer, Block* closure,
+                      const ResumePoint* at) {
+  Method* m = m_;
+  Frame frame;
+  Value* sp = openFrame(frame, m, args, caller, outer, closure, at);
   // A hot method's entry trace first (tier 2), then its tier-1 code, from where the
   // trace left off.
   const uint8_t* startIp = frame.ip;
   bool unwindAtStart = false, traced = false;
-  if (at == nullptr && UNLIKELY(m->invocationCount >= U.entryThreshold) && !(m->flags & kNoEntryTrace))
-    traced = tier2::onEntry(frame, startIp, sp, unwindAtStart);
+  if (at == nullptr && UNLIKELY(m->invocationCount >= U.entryThreshold) && !(m->flags & kNoEntryTrace)) {
+    Value returned;
+    traced = tier2::onEntry(frame, startIp, sp, unwindAtStart, &returned);
+    if (!returned.isNull()) {
+      leave(frame);
+      return returned;
+    }
+  }
   if (at == nullptr && !unwindAtStart &&
       (m->tier1Code || (++m->invocationCount >= U.tier1Threshold && tier1::compile(m)))) {
     const void* resumeAt = traced ? tier1::loopEntry(m, startIp) : nullptr;

@@ -31,6 +31,9 @@ struct ResumePoint {
   bool unwinding = false;
   Block* closure = nullptr;  // a block activation: the block (its outer context and self)
   Context* context = nullptr;  // an activation that owns a context: it (made by a trace)
+  // The frame of the activation until now, if it had one (a lean activation that ran an
+  // entry trace): an unwinding aimed at it is aimed at the resumed one.
+  const Frame* replaces = nullptr;
 };
 // Resumes `at` as a callee of `caller`; answers like invoke().
 Value resume(const ResumePoint& at, Frame* caller);

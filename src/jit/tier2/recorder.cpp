@@ -224,6 +224,13 @@ void RecordMode::send(unsigned lit, unsigned ic) {
 // --- the driver -------------------------------------------------------------------------
 
 Recorder::Outcome Recorder::run() {
+  // The current frame is the innermost level's while it runs (a runtime error in an
+  // inlined callee backtraces through it), and the traced activation's afterwards.
+  struct CurrentFrame {
+    Frame* traced;
+    ~CurrentFrame() { U.currentFrame = traced; }
+  } current{levels_.front().frame};
+  U.currentFrame = cur().frame;
   for (uint32_t steps = 0;; steps++) {
     if (steps >= params.maxrecord && canStopHere()) {
       abortReason_ = "trace too long";
@@ -561,6 +568,7 @@ Recorder::Step Recorder::enterLevel(const uint8_t* p, Method* target, Value* arg
   cur().frame->ip = p;
   levels_.push_back({frame.get(), uint32_t(args - outerSlots()), p, closure});
   frames_.push_back(std::move(frame));
+  U.currentFrame = cur().frame;
   cover(levels_.back().base + target->frameSize());
   uint32_t base = levels_.back().base;
   if (block)  // the activation sees the block's self in slot 0
@@ -642,6 +650,7 @@ Recorder::Step Recorder::recordReturn(bool self) {
   if (Context* c = ownedContext(*done.frame)) c->frame = nullptr;  // (as leave() does)
   RecordMode::V result = self ? RecordMode::V{outerSlots()[done.base], slotRef(done.base)} : mode.peek(0);
   levels_.pop_back();
+  U.currentFrame = cur().frame;
   sp_ = outerSlots() + done.base;
   mode.push(result);
   ip_ = done.sendIp + kBytecodes[*done.sendIp].length;

@@ -37,6 +37,10 @@ struct Exit : ExitResume {
   bool inTracedFrame = false;
   bool unwinding = false;
   uint32_t pc = 0, depth = 0;
+  // It leaves at the traced activation's return (^ value, or ^ self; an EXIT where an
+  // entry trace ends, or a guard's exit to there): the activation's result is then in its
+  // slots, and a caller that asks for it needs no interpreter.
+  enum class Returns : uint8_t { No, TopOfStack, Self } returns = Returns::No;
   TraceRecord* side = nullptr;
   // Needs nothing but its snapshot's words: it will never get a side trace, and it leaves
   // in the traced activation.
@@ -173,6 +177,12 @@ TraceRecord* compile(Recorder& rec, Loop& loop, Frame& frame, const std::string&
     t.exits.back().unwinding = snapshot.unwinding;
     t.exits.back().pc = snapshot.frames[0].pc;
     t.exits.back().depth = snapshot.frames[0].depth;
+    if (snapshot.frames.size() == 1 && !snapshot.unwinding) {
+      uint8_t bc = frame.method->code[snapshot.frames[0].pc];
+      t.exits.back().returns = bc == BC_RETURN_SELF    ? Exit::Returns::Self
+                               : bc == BC_RETURN_LOCAL ? Exit::Returns::TopOfStack
+                                                       : Exit::Returns::No;
+    }
     req.exitTokens.push_back(&t.exits.back());
   }
   if (parent) req.parentFrameBytes = parent->trace->code.frameBytes;
@@ -332,7 +342,9 @@ void recordSideTrace(Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, b
   const Snapshot& s = exit.trace->ir.snapshots()[exit.snapshot];
   RecordingNow now;
   Recorder rec(frame, s, exit.trace->closures, exit.trace->contexts, linkableLoops());
-  if (loop.isEntry) rec.endAtReturn();
+  // (Of a loop's tree, too: `^ x` in a loop's body. Its exit then hands the result to a
+  // lean activation (onEntry) if the loop was reached from the method's entry trace.)
+  rec.endAtReturn();
   std::string name = "trace " + std::to_string(exit.trace->id) + " exit " + std::to_string(exit.snapshot) + " at " +
                      where(s.frames.back().method, s.frames.back().method->code + s.frames.back().pc);
   Recorder::Outcome outcome = rec.run();
@@ -501,7 +513,7 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
 // The entry of a hot method (--jit=tier2): runs its trace or records one, which starts
 // at the first bytecode and ends at a return (EXIT), by linking to a loop's trace, or by
 // aborting. Recursion becomes calls (CALLM), which enter the trace again.
-bool onEntry(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
+bool onEntry(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, Value* returned) {
   unwinding = false;
   Method* m = frame.method;
   // The common case first, without the bookkeeping of runTrace: the trace exists, and
@@ -511,6 +523,11 @@ bool onEntry(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding) {
     Exit& exit = callTrace(m->tier2EntryCode, frame, ip);
     if (exit.plain()) {
       gStats.exitsTaken++;
+      if (returned && exit.returns != Exit::Returns::No) {
+        *returned = exit.returns == Exit::Returns::Self ? frame.slots[0]
+                                                        : frame.slots[stackBase(frame) + exit.depth - 1];
+        return true;
+      }
       continueAfter(exit, frame, ip, sp, unwinding);
     } else {
       afterTrace(*static_cast<Loop*>(m->tier2Entry), frame, m->code, exit, ip, sp, unwinding);

@@ -43,8 +43,9 @@ bool onBackEdge(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, u
 
 // At the entry of a method called often (`hotcall`; from activate(), and under --jit=both
 // from tier-1 code until the entry has a trace, see below): `ip` is its first bytecode.
-// Like onBackEdge.
-bool onEntry(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding);
+// Like onBackEdge; and when `returned` is given and the trace ended with the method's
+// return, sets *returned to the activation's result instead (ip and sp then mean nothing).
+bool onEntry(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, Value* returned = nullptr);
 uint32_t entryThreshold();
 
 // Entry traces called from tier-1 code (--jit=both). A method's entry trace, once it has
