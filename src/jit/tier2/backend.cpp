@@ -22,7 +22,15 @@
 #include "jit/backend/double_encoding.h"
 #include "jit/tier2/trace_assembler.h"
 
+// Object layouts use single inheritance from Object; their field offsets are read here.
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+
 namespace som::tier2 {
+
+const Frame* inlinedLevelStandIn(uint32_t level) {
+  static Frame standIns[17];  // (maxinline is at most 16)
+  return &standIns[level];
+}
 
 // Moves rsp from a spill area of `from` bytes to one of `to` bytes.
 void TraceAssembler::adjustFrame(int32_t from, int32_t to) {
@@ -34,13 +42,15 @@ void TraceAssembler::adjustFrame(int32_t from, int32_t to) {
 // A call from the trace at instruction `at`: values live after it in caller-saved
 // registers (and the trace's own arguments) are kept on the native stack, which the
 // collector scans; `setArguments` runs after they are pushed (it must not read
-// rsp-relative spill words). The result is in kAcc.
+// rsp-relative spill words). The result is in kAcc. (A call's own snapshot is read
+// after it, by the exit taken when the call unwinds.)
 template <class F>
 void TraceAssembler::callNative(IrRef at, const void* fn, F&& setArguments) {
   std::vector<Gp> saved = {kSlots, kFrame};
+  IrRef usedAfter = ins_[at].snapshot >= 0 ? at : at + 1;
   for (IrRef r = 0; r < at; r++) {
     const Location& l = loc_[r];
-    if (l.kind == Location::Register && lastUse_[r] != kNoRef && lastUse_[r] > at &&
+    if (l.kind == Location::Register && lastUse_[r] != kNoRef && lastUse_[r] >= usedAfter &&
         (l.reg == rax || l.reg == rcx || l.reg == rdx || l.reg == r8))
       saved.push_back(l.reg);
   }
@@ -52,6 +62,32 @@ void TraceAssembler::callNative(IrRef at, const void* fn, F&& setArguments) {
   a_.mov(kAcc, rax);
   for (size_t k = saved.size(); k-- > 0;) a_.pop(saved[k]);
   forgetDoubles();
+}
+
+// The frame records of the inlined activations of snapshot `s` (its frames after the
+// first), as their activations would have them, for a call from the innermost one.
+void TraceAssembler::writeLevelFrames(const Snapshot& s, const uint8_t* send) {
+  for (size_t k = 1; k < s.frames.size(); k++) {
+    const SnapFrame& f = s.frames[k];
+    int32_t at = levelFrames_ + int32_t(sizeof(Frame) * (k - 1));
+    auto field = [&](size_t offset) { return qword_ptr(rsp, at + int32_t(offset)); };
+    if (k == 1) a_.mov(kAcc, kFrame);
+    else a_.lea(kAcc, qword_ptr(rsp, at - int32_t(sizeof(Frame))));
+    a_.mov(field(offsetof(Frame, caller)), kAcc);
+    a_.mov(kAcc, reinterpret_cast<uint64_t>(f.method));
+    a_.mov(field(offsetof(Frame, method)), kAcc);
+    a_.lea(kAcc, qword_ptr(kSlots, int32_t(8 * f.base)));
+    a_.mov(field(offsetof(Frame, slots)), kAcc);
+    a_.mov(kAcc, reinterpret_cast<uint64_t>(k + 1 < s.frames.size() ? f.method->code + f.pc : send));
+    a_.mov(field(offsetof(Frame, ip)), kAcc);
+    if (f.closure != kNoRef) load(kAcc, f.closure);
+    else a_.xor_(kAcc.r32(), kAcc.r32());
+    a_.mov(field(offsetof(Frame, closure)), kAcc);
+    // (an activation's own context; else a block's is its outer one)
+    if (f.context != kNoRef) load(kAcc, f.context);
+    else if (f.closure != kNoRef) a_.mov(kAcc, qword_ptr(kAcc, int32_t(offsetof(Block, outer))));
+    a_.mov(field(offsetof(Frame, context)), kAcc);
+  }
 }
 
 void TraceAssembler::select(const IrIns& i) {
@@ -127,6 +163,11 @@ void TraceAssembler::run() {
   for (const IrIns& i : ins_) phis += i.op == IrOp::PHI;
   phiTemps_ = 8 * stackWords_;
   stackWords_ += int32_t(phis);
+  size_t levels = 0;
+  for (const IrIns& i : ins_)
+    if (i.op == IrOp::CALLM) levels = std::max(levels, t_.snapshots()[size_t(i.snapshot)].frames.size() - 1);
+  levelFrames_ = 8 * stackWords_;
+  stackWords_ += int32_t(levels * sizeof(Frame) / 8);
   exitLabels_.resize(t_.snapshots().size());
   exitReturns_.resize(t_.snapshots().size());
   for (auto& l : exitLabels_) l = a_.newLabel();
@@ -314,6 +355,20 @@ void TraceAssembler::instruction(IrRef n) {
       });
       break;
     case IrOp::CALLM:
+      if (const Snapshot& s = t_.snapshots()[size_t(i.snapshot)]; s.frames.size() > 1) {
+        writeLevelFrames(s, reinterpret_cast<const uint8_t*>(loc_[i.b].constant));
+        a_.lea(kTmp, qword_ptr(rsp, levelFrames_));
+        callNative(n, reinterpret_cast<const void*>(&callFromInlinedLevels), [&] {
+          a_.mov(rdx, kTmp);
+          a_.lea(rsi, qword_ptr(kSlots, int32_t(8 * i.imm)));
+          a_.mov(rdi, loc_[i.a].constant);
+          a_.mov(rcx, loc_[i.b].constant);
+          a_.mov(r8, uint64_t(s.frames.size() - 1));
+        });
+        a_.test(kAcc, kAcc);
+        a_.jz(exit);
+        break;
+      }
       callNative(n, reinterpret_cast<const void*>(&callFromTrace), [&] {
         a_.mov(rdx, kFrame);
         a_.lea(rsi, qword_ptr(kSlots, int32_t(8 * i.imm)));

@@ -58,4 +58,11 @@ CompiledTrace compileTrace(const TraceRequest& request);
 // VM stack) at a loop whose root was dropped: it leaves native code answering `token`.
 const void* compileLinkExit(int32_t frameBytes, const void* token, const std::string& name);
 
+// A call a trace makes from inside inlined activations writes frame records for them on
+// its native stack (callFromInlinedLevels). When the call unwinds to one of them, the
+// unwinding is aimed at this stand-in for inlined level `level` (1 is the traced
+// activation's callee) instead: the exit resumes that activation with a real frame, which
+// takes the unwinding over (ResumePoint::replaces).
+const Frame* inlinedLevelStandIn(uint32_t level);
+
 }  // namespace som::tier2

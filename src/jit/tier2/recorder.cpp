@@ -275,9 +275,10 @@ void Recorder::leaveInlinedLevels() {
     if (k + 1 < levels_.size()) {
       const Level& callee = levels_[k + 1];
       points[k - 1] = {m, l.frame->slots, callee.sendIp, outerSlots() + callee.base + callee.frame->method->numArgs,
-                       &points[k], false, l.frame->closure, ownedContext(*l.frame)};
+                       &points[k], false, l.frame->closure, ownedContext(*l.frame), l.frame};
     } else {
-      points[k - 1] = {m, l.frame->slots, ip_, sp_, nullptr, unwinding_, l.frame->closure, ownedContext(*l.frame)};
+      points[k - 1] = {m, l.frame->slots, ip_, sp_, nullptr, unwinding_, l.frame->closure, ownedContext(*l.frame),
+                       l.frame};
     }
   }
   Frame* outer = levels_.front().frame;
@@ -515,16 +516,19 @@ Recorder::Step Recorder::recordSend(const uint8_t* p, bool super) {
     ip_ = p + kBytecodes[*p].length;
     return Step::Next;
   }
-  // The traced method sending to itself (Queens>>place:, Permute>>permute: inside their
-  // loops) would be recursion one level down: the trace calls it instead.
-  if (levels_.size() == 1 && target == m) return recordCallOut(p, target, argc);
+  // Recursion is not inlined but called: the traced method sending to itself
+  // (Queens>>place:, Permute>>permute: inside their loops), also from inside inlined calls
+  // (Storage's tree builder, through Array>>putAll: and a block), and a method sent again
+  // from the same site further down.
+  if (target == levels_.front().frame->method || isRecursion(p, target)) return recordCallOut(p, target, argc);
   return enterLevel(p, target, args, kNoRef);
 }
 
 // A send the trace makes as a call (CALLM): the receiver and arguments go where the
 // callee's frame begins and the callee runs as an activation of its own (interpreted, or
-// in its tier-1 code, entering traces of its loops). Only from the traced activation,
-// whose frame is real: the callee's backtrace, non-local returns and restarts find it.
+// in its tier-1 code, entering traces of its loops). Its backtrace, non-local returns
+// and restarts find the caller's frame: the traced activation's, or, from inside inlined
+// calls, records the trace writes for them (the CALLM's snapshot describes them).
 Recorder::Step Recorder::recordCallOut(const uint8_t* p, Method* target, uint32_t argc) {
   RecordMode mode{*this, trace_};
   Frame* f = cur().frame;
@@ -551,14 +555,19 @@ Recorder::Step Recorder::recordCallOut(const uint8_t* p, Method* target, uint32_
   return Step::Next;
 }
 
+// Recursion is the same method entered again from the same send site; the same method
+// from another site (`and:` inside a block passed to `and:`) is only nesting.
+bool Recorder::isRecursion(const uint8_t* p, const Method* target) const {
+  for (const Level& l : levels_)
+    if (l.frame->method == target && l.sendIp == p) return true;
+  return false;
+}
+
 // A new level for an inlined activation of `target` (a block's code when `closure` is the
 // block), run concretely in a real frame at `args`, where the activation would be.
 Recorder::Step Recorder::enterLevel(const uint8_t* p, Method* target, Value* args, IrRef closure) {
   if (levels_.size() >= params.maxinline) return abort("inlining too deep");
-  // Recursion is the same method entered again from the same send site; the same method
-  // from another site (`and:` inside a block passed to `and:`) is only nesting.
-  for (const Level& l : levels_)
-    if (l.frame->method == target && l.sendIp == p) return abort("recursion");
+  if (isRecursion(p, target)) return abort("recursion");
   Value* end = args + target->frameSize();
   if (end >= U.stackLimit) return abort("the VM stack is nearly full");
   if (end > U.stackHighWater) U.stackHighWater = end;

@@ -92,6 +92,7 @@ class Recorder {
 
   Level& cur() { return levels_.back(); }
   Method* method() { return cur().frame->method; }
+  bool isRecursion(const uint8_t* sendIp, const Method* target) const;
   uint32_t stackBase(const Level& l) const { return uint32_t(l.frame->method->numArgs) + l.frame->method->numLocals; }
   uint32_t depth(const Level& l) const { return uint32_t(sp_ - outerSlots()) - l.base - stackBase(l); }
   Value* outerSlots() const { return levels_.front().frame->slots; }

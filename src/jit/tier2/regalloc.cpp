@@ -75,6 +75,13 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
                                 (i.op == IrOp::SELECT && t_.isConstant(i.b) && t_.isConstant(i.c) &&
                                  !t_.isConstant(i.a)));
   }
+  // A call from inside inlined activations writes their frame records (with their blocks
+  // and contexts) in the trace.
+  for (IrRef n = 0; n < count; n++)
+    if (needed_[n] && ins_[n].op == IrOp::CALLM)
+      for (const SnapFrame& f : t_.snapshots()[size_t(ins_[n].snapshot)].frames)
+        for (IrRef r : {f.closure, f.context})
+          if (r != kNoRef) atExit_[r] = false;
   auto carried = [&](IrRef from, IrRef to) {  // a PHI that moves `to` into `from`
     for (IrRef n = 0; n < count; n++)
       if (needed_[n] && ins_[n].op == IrOp::PHI && ins_[n].a == from && ins_[n].b == to && !atExit_[from])

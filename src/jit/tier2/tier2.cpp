@@ -277,11 +277,15 @@ void continueAfter(const Exit& exit, Frame& frame, const uint8_t*& ip, Value*& s
   for (size_t k = 1; k < s.frames.size(); k++) {
     const SnapFrame& f = s.frames[k];
     Value* slots = frame.slots + f.base;
+    bool innermost = k + 1 == s.frames.size();
+    // (an unwinding exit: a call from the innermost one answered the unwind marker, maybe
+    // aimed at one of them, through its stand-in)
     points[k - 1] = {f.method, slots, f.method->code + f.pc,
                      slots + f.method->numArgs + f.method->numLocals + f.depth,
-                     k + 1 < s.frames.size() ? &points[k] : nullptr, false,
+                     innermost ? nullptr : &points[k], innermost && exit.unwinding,
                      f.closure == kNoRef ? nullptr : reinterpret_cast<Block*>(exit.trace->closures[k]),
-                     f.context == kNoRef ? nullptr : reinterpret_cast<Context*>(exit.trace->contexts[k])};
+                     f.context == kNoRef ? nullptr : reinterpret_cast<Context*>(exit.trace->contexts[k]),
+                     inlinedLevelStandIn(uint32_t(k))};
   }
   Value* end = points[s.frames.size() - 2].sp;
   if (end > U.stackHighWater) U.stackHighWater = end;

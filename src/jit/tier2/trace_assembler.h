@@ -58,6 +58,25 @@ inline uint64_t callFromTrace(Method* m, Value* args, Frame* caller, const uint8
   caller->ip = send;
   return invoke(m, args, caller).raw();
 }
+// The same from inside inlined activations (a method calling itself further down, say):
+// `levels` are their frame records, outermost first, which the trace wrote on its native
+// stack so that the callee's backtrace, non-local returns and restarts find them. Their
+// contexts point to them during the call only; an unwinding aimed at one of them is
+// handed to the exit (inlinedLevelStandIn), which resumes the activations for real.
+inline uint64_t callFromInlinedLevels(Method* m, Value* args, Frame* levels, const uint8_t* send, uint64_t count) {
+  Frame* caller = &levels[count - 1];
+  caller->ip = send;
+  for (uint64_t k = 0; k < count; k++)
+    if (levels[k].method->flags & kOwnsContext) levels[k].context->frame = &levels[k];
+  Value result = invoke(m, args, caller);
+  for (uint64_t k = 0; k < count; k++)
+    if (levels[k].method->flags & kOwnsContext) levels[k].context->frame = nullptr;
+  U.currentFrame = levels[0].caller;
+  if (result.isNull())
+    for (uint64_t k = 0; k < count; k++)
+      if (U.unwindTarget == &levels[k]) U.unwindTarget = const_cast<Frame*>(inlinedLevelStandIn(uint32_t(k + 1)));
+  return result.raw();
+}
 // (No activation frame: a trace runs no non-local return; an exit that resumes the
 // activation gives the context its frame.)
 inline uint64_t newContextFromTrace(Method* m, Context* outer) {
@@ -80,6 +99,7 @@ class TraceAssembler {
   bool conditionKnownAtExit(IrRef select, int32_t snapshot) const;
   void describeExits();
   void select(const IrIns& i);  // kAcc := i.a ? i.b : i.c
+  void writeLevelFrames(const Snapshot& s, const uint8_t* send);
   template <class F>
   void callNative(IrRef at, const void* fn, F&& setArguments);
   bool emitted(IrRef n) const { return needed_[n] && !atExit_[n]; }
@@ -213,6 +233,7 @@ class TraceAssembler {
   std::vector<IrRef> sunkInto_;  // comparisons emitted at their guard
   IrRef head_ = kNoRef, loopEnd_ = kNoRef;  // a peeled loop's HEAD and LOOP
   int32_t phiTemps_ = 0;                   // spill words for the PHIs' parallel move
+  int32_t levelFrames_ = 0;                // spill words for frame records (CALLM in inlined calls)
   Label body_;
   std::vector<IrRef> lastUse_;
   std::vector<uint32_t> uses_;
