@@ -357,13 +357,16 @@ void TraceAssembler::instruction(IrRef n) {
     case IrOp::CALLM:
       if (const Snapshot& s = t_.snapshots()[size_t(i.snapshot)]; s.frames.size() > 1) {
         writeLevelFrames(s, reinterpret_cast<const uint8_t*>(loc_[i.b].constant));
+        uint64_t owning = 0;
+        for (size_t k = 1; k < s.frames.size(); k++)
+          if (s.frames[k].context != kNoRef) owning |= uint64_t(1) << (k - 1);
         a_.lea(kTmp, qword_ptr(rsp, levelFrames_));
         callNative(n, reinterpret_cast<const void*>(&callFromInlinedLevels), [&] {
           a_.mov(rdx, kTmp);
           a_.lea(rsi, qword_ptr(kSlots, int32_t(8 * i.imm)));
           a_.mov(rdi, loc_[i.a].constant);
-          a_.mov(rcx, loc_[i.b].constant);
-          a_.mov(r8, uint64_t(s.frames.size() - 1));
+          a_.mov(rcx, uint64_t(s.frames.size() - 1));
+          a_.mov(r8, owning);
         });
         a_.test(kAcc, kAcc);
         a_.jz(exit);

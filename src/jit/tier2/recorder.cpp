@@ -138,7 +138,7 @@ IrRef Recorder::contextRef(unsigned level) {
 
 // The state at the start of the current bytecode: where execution resumes when a guard
 // of this bytecode fails. (Handlers change nothing before their last guard.)
-int32_t Recorder::snapshot() {
+int32_t Recorder::snapshot(Returning atReturn) {
   if (snapshot_ >= 0) return snapshot_;
   Snapshot s;
   for (size_t k = 0; k < levels_.size(); k++) {
@@ -153,7 +153,8 @@ int32_t Recorder::snapshot() {
     }
   }
   uint32_t live = uint32_t(sp_ - outerSlots());
-  for (uint32_t i = 0; i < live; i++)
+  uint32_t from = atReturn == Returning::No ? 0 : atReturn == Returning::Self ? live : live - 1;
+  for (uint32_t i = from; i < live; i++)
     if (written_[i]) s.slots.push_back({i, refs_[i]});
   snapshot_ = trace_.addSnapshot(std::move(s));
   return snapshot_;
@@ -643,10 +644,10 @@ void Recorder::recordLeafCall(Method* target, uint32_t argc) {
 // the caller's stack, and the caller goes on after the send.
 Recorder::Step Recorder::recordReturn(bool self) {
   if (levels_.size() == 1 && endAtReturn_) {
-    // The interpreter makes the return: the trace leaves at the return bytecode, its
-    // snapshot writing what the frame needs.
+    // The interpreter makes the return (or the lean activation takes the result): the
+    // trace leaves at the return bytecode, its snapshot writing the result.
     snapshot_ = -1;
-    trace_.emit(IrOp::EXIT, kNoRef, kNoRef, kNoRef, 0, snapshot());
+    trace_.emit(IrOp::EXIT, kNoRef, kNoRef, kNoRef, 0, snapshot(self ? Returning::Self : Returning::TopOfStack));
     endedAtReturn_ = true;
     return Step::Closed;
   }

@@ -102,7 +102,10 @@ class Recorder {
   IrRef ownContextRef();
   IrRef contextRef(unsigned level);
   void guardClass(Value receiver, IrRef ref);
-  int32_t snapshot();
+  // The state at ip_ (cached until the next bytecode). `atReturn`: the traced
+  // activation's return, where only the result is read (of the slots, none for ^ self).
+  enum class Returning { No, TopOfStack, Self };
+  int32_t snapshot(Returning atReturn = Returning::No);
 
   const uint8_t* header_;  // root traces: the loop header; side traces: nullptr
   const uint8_t* linkHeader_ = nullptr;

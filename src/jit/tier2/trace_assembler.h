@@ -59,18 +59,19 @@ inline uint64_t callFromTrace(Method* m, Value* args, Frame* caller, const uint8
   return invoke(m, args, caller).raw();
 }
 // The same from inside inlined activations (a method calling itself further down, say):
-// `levels` are their frame records, outermost first, which the trace wrote on its native
-// stack so that the callee's backtrace, non-local returns and restarts find them. Their
+// `levels` are their `count` frame records, outermost first (the last one's ip is the
+// send), which the trace wrote on its native stack so that the callee's backtrace,
+// non-local returns and restarts find them. Their
 // contexts point to them during the call only; an unwinding aimed at one of them is
 // handed to the exit (inlinedLevelStandIn), which resumes the activations for real.
-inline uint64_t callFromInlinedLevels(Method* m, Value* args, Frame* levels, const uint8_t* send, uint64_t count) {
-  Frame* caller = &levels[count - 1];
-  caller->ip = send;
-  for (uint64_t k = 0; k < count; k++)
-    if (levels[k].method->flags & kOwnsContext) levels[k].context->frame = &levels[k];
-  Value result = invoke(m, args, caller);
-  for (uint64_t k = 0; k < count; k++)
-    if (levels[k].method->flags & kOwnsContext) levels[k].context->frame = nullptr;
+// (`owning`: a bit for each level that owns its context.)
+inline uint64_t callFromInlinedLevels(Method* m, Value* args, Frame* levels, uint64_t count, uint64_t owning) {
+  for (uint64_t bits = owning; bits; bits &= bits - 1) {
+    Frame& level = levels[std::countr_zero(bits)];
+    level.context->frame = &level;
+  }
+  Value result = invoke(m, args, &levels[count - 1]);
+  for (uint64_t bits = owning; bits; bits &= bits - 1) levels[std::countr_zero(bits)].context->frame = nullptr;
   U.currentFrame = levels[0].caller;
   if (result.isNull())
     for (uint64_t k = 0; k < count; k++)
