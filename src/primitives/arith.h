@@ -9,8 +9,12 @@
 //
 // Operations a mode M provides (M::V is a word, M::Cond a condition):
 //   konst(raw)                        a constant word
-//   bitAnd, bitOr, sub(a, b)          word arithmetic (wrapping)
+//   bitAnd, bitOr, bitXor, add, sub   word arithmetic (wrapping)
 //   shiftRightArith(a, n)
+//   divide, remainder(a, b)           signed division truncated toward zero and its
+//                                     remainder; only for b != 0, and never INT64_MIN / -1
+//                                     (bitXor, add, divide, remainder: only the modes that
+//                                     run the bitwise and division paths, not tier 1's)
 //   eq, lt, le (signed), ltUnsigned   comparisons -> Cond
 //   all(c1, c2)                       both conditions
 //   addNoOverflow, subNoOverflow,     out = a op b; Cond: no signed overflow. Only ever used
@@ -47,7 +51,11 @@ struct ConcreteOps {
   static SOM_ARITH_INLINE V konst(uint64_t raw) { return Value::fromRaw(raw); }
   static SOM_ARITH_INLINE V bitAnd(V a, V b) { return Value::fromRaw(a.raw() & b.raw()); }
   static SOM_ARITH_INLINE V bitOr(V a, V b) { return Value::fromRaw(a.raw() | b.raw()); }
+  static SOM_ARITH_INLINE V bitXor(V a, V b) { return Value::fromRaw(a.raw() ^ b.raw()); }
+  static SOM_ARITH_INLINE V add(V a, V b) { return Value::fromRaw(a.raw() + b.raw()); }
   static SOM_ARITH_INLINE V sub(V a, V b) { return Value::fromRaw(a.raw() - b.raw()); }
+  static SOM_ARITH_INLINE V divide(V a, V b) { return Value::fromRaw(uint64_t(int64_t(a.raw()) / int64_t(b.raw()))); }
+  static SOM_ARITH_INLINE V remainder(V a, V b) { return Value::fromRaw(uint64_t(int64_t(a.raw()) % int64_t(b.raw()))); }
   static SOM_ARITH_INLINE V shiftRightArith(V a, int n) { return Value::fromRaw(uint64_t(int64_t(a.raw()) >> n)); }
   static SOM_ARITH_INLINE Cond eq(V a, V b) { return a.raw() == b.raw(); }
   static SOM_ARITH_INLINE Cond lt(V a, V b) { return int64_t(a.raw()) < int64_t(b.raw()); }
@@ -149,6 +157,44 @@ SOM_ARITH_INLINE auto mulSmall(M& m, V a, V b, V& out) {
   out = m.bitOr(product, m.konst(1));
   return fits;
 }
+// Bitwise operations: the tag bits of two SmallIntegers combine to the tag (1 & 1, 1 | 1);
+// an exclusive or clears it, so it is set again.
+template <class M, class V>
+SOM_ARITH_INLINE auto bitAndSmall(M& m, V a, V b) { return m.bitAnd(a, b); }
+template <class M, class V>
+SOM_ARITH_INLINE auto bitOrSmall(M& m, V a, V b) { return m.bitOr(a, b); }
+template <class M, class V>
+SOM_ARITH_INLINE auto bitXorSmall(M& m, V a, V b) { return m.bitOr(m.bitXor(a, b), m.konst(1)); }
+
+// Division on the untagged words 8x and 8y (raw - 1): their truncated quotient is x / y
+// and their remainder 8 * (x rem y), so only the tag needs restoring, and 8x / 8y cannot
+// trap (8x >= -2^63, 8y <= -8). The divisor must be nonzero: the raw word of 0 is 1, of
+// any other SmallInteger an unsigned number above 1.
+template <class M, class V>
+SOM_ARITH_INLINE auto nonZeroSmall(M& m, V b) { return m.ltUnsigned(m.konst(1), b); }
+// Integer>>/: truncated; x / y overflows SmallInteger only for (-2^60) / -1.
+template <class M, class V>
+SOM_ARITH_INLINE auto divideSmall(M& m, V a, V b, V& out) {
+  V shifted;
+  auto fits = m.mulNoOverflow(m.divide(m.sub(a, m.konst(1)), m.sub(b, m.konst(1))), m.konst(8), shifted);
+  out = m.bitOr(shifted, m.konst(1));
+  return fits;
+}
+// Integer>>rem:: the sign of the dividend.
+template <class M, class V>
+SOM_ARITH_INLINE auto remainderSmall(M& m, V a, V b) {
+  return m.bitOr(m.remainder(m.sub(a, m.konst(1)), m.sub(b, m.konst(1))), m.konst(1));
+}
+// Integer>>%: the sign of the divisor (floored): a nonzero remainder whose sign differs
+// from the divisor's has the divisor added.
+template <class M, class V>
+SOM_ARITH_INLINE auto moduloSmall(M& m, V a, V b) {
+  V divisor = m.sub(b, m.konst(1));
+  V r = m.remainder(m.sub(a, m.konst(1)), divisor);
+  V floored = m.select(m.lt(m.bitXor(r, divisor), m.konst(0)), m.add(r, divisor), r);
+  return m.bitOr(m.select(m.eq(r, m.konst(0)), r, floored), m.konst(1));
+}
+
 // Tagging preserves order, so the words compare like the integers.
 template <class M, class V>
 SOM_ARITH_INLINE auto lessSmall(M& m, V a, V b) { return m.lt(a, b); }
@@ -180,6 +226,24 @@ inline bool subSmall(Value a, Value b, Value& out) {
 inline bool mulSmall(Value a, Value b, Value& out) {
   ConcreteOps m;
   return mulSmall(m, a, b, out);
+}
+// The primitives' fast paths: false when an operand is not a SmallInteger, or the divisor
+// is zero (the full primitive then raises the error or works on large integers).
+inline bool divideSmallInts(Value a, Value b, Value& out) {
+  ConcreteOps m;
+  return bothSmallInts(m, a, b) && nonZeroSmall(m, b) && divideSmall(m, a, b, out);
+}
+inline bool remainderSmallInts(Value a, Value b, Value& out) {
+  ConcreteOps m;
+  if (!bothSmallInts(m, a, b) || !nonZeroSmall(m, b)) return false;
+  out = remainderSmall(m, a, b);
+  return true;
+}
+inline bool moduloSmallInts(Value a, Value b, Value& out) {
+  ConcreteOps m;
+  if (!bothSmallInts(m, a, b) || !nonZeroSmall(m, b)) return false;
+  out = moduloSmall(m, a, b);
+  return true;
 }
 inline bool lessSmall(Value a, Value b) {
   ConcreteOps m;

@@ -61,21 +61,18 @@ void checkDivisor(const char* prim, Value b) {
 
 // Integer division truncating toward zero; with a Double, the real quotient truncated.
 Value divide(Value* args, Frame*) {
-  Value a = args[0], b = args[1];
+  Value a = args[0], b = args[1], q;
+  if (arith::divideSmallInts(a, b, q)) return q;
   checkDivisor("Integer>>/", b);
   if (isDouble(b)) {
-    double q = integerToDouble(a) / doubleOf(b);
-    if (!std::isfinite(q))
-      runtimeError("Integer>>/: the quotient " + doubleToString(q) + " cannot be represented as an Integer");
-    return integerFromDouble(q);
+    double real = integerToDouble(a) / doubleOf(b);
+    if (!std::isfinite(real))
+      runtimeError("Integer>>/: the quotient " + doubleToString(real) + " cannot be represented as an Integer");
+    return integerFromDouble(real);
   }
-  if (bothSmallInts(a, b)) {
-    int64_t x = a.asSmallInt(), y = b.asSmallInt();
-    return newInteger(x / y);  // cannot overflow: |x| < 2^60
-  }
-  Mpz x(a), y(b), q;
-  mpz_tdiv_q(q.z, x.z, y.z);
-  return q.value();
+  Mpz x(a), y(b), quotient;
+  mpz_tdiv_q(quotient.z, x.z, y.z);
+  return quotient.value();
 }
 
 // Always a Double (IEEE division; a zero divisor gives an infinity or NaN).
@@ -88,19 +85,14 @@ Value doubleDivide(Value* args, Frame*) {
 
 // Modulo with the sign of the divisor (floored).
 Value modulo(Value* args, Frame*) {
-  Value a = args[0], b = args[1];
+  Value a = args[0], b = args[1], small;
+  if (arith::moduloSmallInts(a, b, small)) return small;
   checkDivisor("Integer>>%", b);
   if (isDouble(b)) {
     double x = integerToDouble(a), y = doubleOf(b);
     double r = std::fmod(x, y);
     if (r != 0 && ((r < 0) != (y < 0))) r += y;
     return newDouble(r);
-  }
-  if (bothSmallInts(a, b)) {
-    int64_t x = a.asSmallInt(), y = b.asSmallInt();
-    int64_t r = x % y;
-    if (r != 0 && ((r < 0) != (y < 0))) r += y;
-    return Value::fromSmallInt(r);
   }
   Mpz x(a), y(b), r;
   mpz_fdiv_r(r.z, x.z, y.z);
@@ -109,18 +101,19 @@ Value modulo(Value* args, Frame*) {
 
 // Remainder with the sign of the dividend (truncated).
 Value remainder(Value* args, Frame*) {
-  Value a = args[0], b = args[1];
+  Value a = args[0], b = args[1], small;
+  if (arith::remainderSmallInts(a, b, small)) return small;
   checkDivisor("Integer>>rem:", b);
   if (isDouble(b)) return newDouble(std::fmod(integerToDouble(a), doubleOf(b)));
-  if (bothSmallInts(a, b)) return Value::fromSmallInt(a.asSmallInt() % b.asSmallInt());
   Mpz x(a), y(b), r;
   mpz_tdiv_r(r.z, x.z, y.z);
   return r.value();
 }
 
+// On two SmallIntegers, the operation on the tagged words (primitives/arith.h).
 template <class SmallOp, class BigOp>
 Value bitwise(const char* prim, Value a, Value b, SmallOp small, BigOp big) {
-  if (bothSmallInts(a, b)) return Value::fromSmallInt(small(a.asSmallInt(), b.asSmallInt()));
+  if (bothSmallInts(a, b)) return small(arith::ConcreteOps{}, a, b);
   if (!isInteger(b)) wrongArgument(prim, "an Integer", b);
   Mpz x(a), y(b), r;
   big(r.z, x.z, y.z);
@@ -128,13 +121,13 @@ Value bitwise(const char* prim, Value a, Value b, SmallOp small, BigOp big) {
 }
 
 Value bitAnd(Value* args, Frame*) {
-  return bitwise("Integer>>&", args[0], args[1], [](int64_t x, int64_t y) { return x & y; }, mpz_and);
+  return bitwise("Integer>>&", args[0], args[1], [](auto m, Value x, Value y) { return arith::bitAndSmall(m, x, y); }, mpz_and);
 }
 Value bitOr(Value* args, Frame*) {
-  return bitwise("Integer>>bitOr:", args[0], args[1], [](int64_t x, int64_t y) { return x | y; }, mpz_ior);
+  return bitwise("Integer>>bitOr:", args[0], args[1], [](auto m, Value x, Value y) { return arith::bitOrSmall(m, x, y); }, mpz_ior);
 }
 Value bitXor(Value* args, Frame*) {
-  return bitwise("Integer>>bitXor:", args[0], args[1], [](int64_t x, int64_t y) { return x ^ y; }, mpz_xor);
+  return bitwise("Integer>>bitXor:", args[0], args[1], [](auto m, Value x, Value y) { return arith::bitXorSmall(m, x, y); }, mpz_xor);
 }
 
 constexpr int64_t kMaxShift = 1 << 24;  // bits; beyond this a shift is surely a mistake

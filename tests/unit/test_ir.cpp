@@ -35,6 +35,23 @@ TEST(TraceIr, ConstantsFold) {
   EXPECT_EQ(ops(t).find("BAND"), std::string::npos);
 }
 
+// Division folds like the machine's idiv (truncated, remainder with the dividend's sign),
+// except where idiv would trap: such a division sits behind a guard that always fails.
+TEST(TraceIr, DivisionFoldsUnlessItWouldTrap) {
+  Trace t;
+  EXPECT_EQ(t.constant(t.emit(IrOp::DIV, t.konst(uint64_t(-56)), t.konst(16))), uint64_t(-3));
+  EXPECT_EQ(t.constant(t.emit(IrOp::REM, t.konst(uint64_t(-56)), t.konst(16))), uint64_t(-8));
+  EXPECT_EQ(t.constant(t.emit(IrOp::BXOR, t.konst(0x0F), t.konst(0x3C))), 0x33u);
+  IrRef x = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 1);
+  EXPECT_EQ(t.emit(IrOp::DIV, x, t.konst(1)), x);
+  EXPECT_EQ(t.constant(t.emit(IrOp::REM, x, t.konst(1))), 0u);
+  EXPECT_EQ(t.constant(t.emit(IrOp::BXOR, x, x)), 0u);
+  IrRef byZero = t.emit(IrOp::DIV, t.konst(8), t.konst(0));
+  EXPECT_FALSE(t.isConstant(byZero));
+  IrRef overflowing = t.emit(IrOp::REM, t.konst(uint64_t(INT64_MIN)), t.konst(uint64_t(-1)));
+  EXPECT_FALSE(t.isConstant(overflowing));
+}
+
 TEST(TraceIr, ConstantsAreShared) {
   Trace t;
   EXPECT_EQ(t.konst(7), t.konst(7));

@@ -235,11 +235,26 @@ void TraceAssembler::instruction(IrRef n) {
       return;
     case IrOp::BAND: done = arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdAnd, d, s); }); break;
     case IrOp::BOR: done = arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdOr, d, s); }); break;
+    case IrOp::BXOR: done = arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdXor, d, s); }); break;
     case IrOp::ADD: done = arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdAdd, d, s); }); break;
     case IrOp::SUB: done = arithmetic(n, [&](const Gp& d, const Operand& s) { a_.emit(Inst::kIdSub, d, s); }); break;
     case IrOp::SAR:
       load(kAcc, i.a);
       a_.sar(kAcc, int(i.imm));
+      break;
+    case IrOp::DIV:
+    case IrOp::REM:
+      // idiv divides rdx:rax, which are allocatable: they are kept aside around it.
+      load(kAcc, i.a);
+      load(kTmp, i.b);
+      a_.mov(kTmp2, rax);
+      a_.push(rdx);
+      a_.mov(rax, kAcc);
+      a_.cqo();
+      a_.idiv(kTmp);
+      a_.mov(kAcc, i.op == IrOp::DIV ? rax : rdx);
+      a_.pop(rdx);
+      a_.mov(rax, kTmp2);
       break;
     case IrOp::ADDOV:
     case IrOp::SUBOV:

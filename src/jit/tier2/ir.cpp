@@ -45,6 +45,10 @@ Trace::TagBits Trace::deriveTagBits(const IrIns& i) const {
       uint8_t mask = (a.mask & b.mask) | (a.mask & a.bits) | (b.mask & b.bits);
       return {uint8_t(mask & kAll), uint8_t((a.bits | b.bits) & mask)};
     }
+    case IrOp::BXOR: {
+      uint8_t mask = a.mask & b.mask;
+      return {mask, uint8_t((a.bits ^ b.bits) & mask)};
+    }
     case IrOp::ADD:
     case IrOp::ADDOV:
       if (a.mask == kAll && b.mask == kAll) return {kAll, uint8_t((a.bits + b.bits) & kAll)};
@@ -123,6 +127,21 @@ IrRef Trace::fold(IrIns& i) {
       if (ka && kb) return konst(a | b);
       if (i.a == i.b || (kb && b == 0)) return i.a;
       break;
+    case IrOp::BXOR:
+      if (ka && kb) return konst(a ^ b);
+      if (i.a == i.b) return konst(0);
+      if (kb && b == 0) return i.a;
+      break;
+    case IrOp::DIV:
+    case IrOp::REM: {
+      // (Not when the division would trap: a guard before it always fails then, and the
+      // division is never reached.)
+      bool traps = b == 0 || (int64_t(a) == INT64_MIN && int64_t(b) == -1);
+      if (ka && kb && !traps)
+        return konst(i.op == IrOp::DIV ? uint64_t(int64_t(a) / int64_t(b)) : uint64_t(int64_t(a) % int64_t(b)));
+      if (kb && b == 1) return i.op == IrOp::DIV ? i.a : konst(0);
+      break;
+    }
     case IrOp::ADD:
       if (ka && kb) return konst(a + b);
       if (kb && b == 0) return i.a;

@@ -53,7 +53,11 @@ struct RecordMode {
   V konst(uint64_t raw) { return {Value::fromRaw(raw), t.konst(raw)}; }
   V bitAnd(V a, V b) { return {Value::fromRaw(a.v.raw() & b.v.raw()), t.emit(IrOp::BAND, a.ref, b.ref)}; }
   V bitOr(V a, V b) { return {Value::fromRaw(a.v.raw() | b.v.raw()), t.emit(IrOp::BOR, a.ref, b.ref)}; }
+  V bitXor(V a, V b) { return {Value::fromRaw(a.v.raw() ^ b.v.raw()), t.emit(IrOp::BXOR, a.ref, b.ref)}; }
+  V add(V a, V b) { return {Value::fromRaw(a.v.raw() + b.v.raw()), t.emit(IrOp::ADD, a.ref, b.ref)}; }
   V sub(V a, V b) { return {Value::fromRaw(a.v.raw() - b.v.raw()), t.emit(IrOp::SUB, a.ref, b.ref)}; }
+  V divide(V a, V b) { return {arith::ConcreteOps::divide(a.v, b.v), t.emit(IrOp::DIV, a.ref, b.ref)}; }
+  V remainder(V a, V b) { return {arith::ConcreteOps::remainder(a.v, b.v), t.emit(IrOp::REM, a.ref, b.ref)}; }
   V shiftRightArith(V a, int n) {
     return {Value::fromRaw(uint64_t(int64_t(a.v.raw()) >> n)), t.emit(IrOp::SAR, a.ref, kNoRef, kNoRef, n)};
   }

@@ -498,7 +498,7 @@ Recorder::Step Recorder::recordSend(const uint8_t* p, bool super) {
     return abort("a primitive (" + std::string(selector->view()) + ")");
   guardReceiver();
   if (target->native && !target->trivialKind) {
-    if (!recordDoublePrimitive(target)) recordLeafCall(target, argc);
+    if (!recordInlinedPrimitive(target)) recordLeafCall(target, argc);
     ip_ = p + kBytecodes[*p].length;
     return Step::Next;
   }
@@ -601,27 +601,54 @@ Recorder::Step Recorder::enterLevel(const uint8_t* p, Method* target, Value* arg
   return Step::Next;
 }
 
-// Double>>// and Double>>sqrt on immediate Doubles, inlined through their fast paths
-// (primitives/arith.h); answers false, having recorded nothing but the failing guard,
-// when the call is needed.
-bool Recorder::recordDoublePrimitive(Method* target) {
-  if (target->holder != U.doubleClass) return false;
+// Primitives inlined through their fast paths (primitives/arith.h): Double>>// and
+// Double>>sqrt on immediate Doubles, the bitwise and division operations on
+// SmallIntegers. Answers false, having recorded nothing but the failing guard, when the
+// call is needed (other operands, a zero divisor: the primitive raises the error).
+bool Recorder::recordInlinedPrimitive(Method* target) {
+  bool onDoubles = target->holder == U.doubleClass;
+  if (!onDoubles && target->holder != U.integerClass) return false;
   std::string_view selector = target->signature->view();
   RecordMode mode{*this, trace_};
   RecordMode::V result;
-  if (selector == "//") {
-    RecordMode::V a = mode.peek(1), b = mode.peek(0);
-    if (!mode.guard(arith::bothImmediateDoubles(mode, a, b)) || !mode.guard(arith::divideDoubles(mode, a, b, result)))
-      return false;
-    mode.drop(2);
-  } else if (selector == "sqrt") {
+  if (onDoubles && selector == "sqrt") {
     RecordMode::V a = mode.peek(0);
     if (!mode.guard(arith::isImmediateDouble(mode, a)) || !mode.guard(arith::squareRootDouble(mode, a, result)))
       return false;
     mode.drop(1);
-  } else {
-    return false;
+    mode.push(result);
+    return true;
   }
+  enum class Op { None, DoubleDivide, And, Or, Xor, Divide, Remainder, Modulo };
+  Op op = onDoubles ? (selector == "//" ? Op::DoubleDivide : Op::None)
+          : selector == "&"      ? Op::And
+          : selector == "bitOr:" ? Op::Or
+          : selector == "bitXor:" ? Op::Xor
+          : selector == "/"      ? Op::Divide
+          : selector == "rem:"   ? Op::Remainder
+          : selector == "%"      ? Op::Modulo
+                                 : Op::None;
+  if (op == Op::None) return false;
+  RecordMode::V a = mode.peek(1), b = mode.peek(0);
+  if (op == Op::DoubleDivide) {
+    if (!mode.guard(arith::bothImmediateDoubles(mode, a, b)) || !mode.guard(arith::divideDoubles(mode, a, b, result)))
+      return false;
+  } else {
+    if (!mode.guard(arith::bothSmallInts(mode, a, b))) return false;
+    bool divides = op == Op::Divide || op == Op::Remainder || op == Op::Modulo;
+    if (divides && !mode.guard(arith::nonZeroSmall(mode, b))) return false;
+    switch (op) {
+      case Op::And: result = arith::bitAndSmall(mode, a, b); break;
+      case Op::Or: result = arith::bitOrSmall(mode, a, b); break;
+      case Op::Xor: result = arith::bitXorSmall(mode, a, b); break;
+      case Op::Divide:
+        if (!mode.guard(arith::divideSmall(mode, a, b, result))) return false;
+        break;
+      case Op::Remainder: result = arith::remainderSmall(mode, a, b); break;
+      default: result = arith::moduloSmall(mode, a, b); break;
+    }
+  }
+  mode.drop(2);
   mode.push(result);
   return true;
 }

@@ -79,7 +79,7 @@ class Recorder {
   Step recordSend(const uint8_t* p, bool super = false);
   Step enterLevel(const uint8_t* p, Method* target, Value* args, IrRef closure);
   void recordLeafCall(Method* target, uint32_t argc);
-  bool recordDoublePrimitive(Method* target);
+  bool recordInlinedPrimitive(Method* target);
   Step recordCallOut(const uint8_t* p, Method* target, uint32_t argc);
   Step recordReturn(bool self);
   bool canStopHere() const;
