@@ -326,6 +326,8 @@ class Gen:
             (2, lambda: '(%s / ((%s) abs + 1))' % (e(), e())),
             (2, lambda: '(%s %% ((%s) abs + 1))' % (e(), e())),
             (2, lambda: '(%s rem: ((%s) abs + 1))' % (e(), e())),
+            # Negative divisors: each sign combination of the floored and truncated forms.
+            (1, lambda: '(%s %s (((%s) abs + 1) negated))' % (e(), self.pick(['/', '%', 'rem:']), e())),
             (1, lambda: '(%s abs)' % e()),
             (1, lambda: '(%s negated)' % e()),
             (1, lambda: '(%s max: %s)' % (e(), e())),
