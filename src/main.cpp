@@ -273,6 +273,7 @@ int main(int argc, char** argv) {
   heap::initialize(U.options.maxHeapBytes);
   tier1::configure(U.options.jit == "tier1" || U.options.jit == "both");
   tier2::configure(U.options.jit == "tier2" || U.options.jit == "both");
+  if (U.options.jit == "both") tier2::useDefaultsUnderBoth();
   U.loopThreshold = U.tier1Threshold;
   if (tier2::enabled()) U.loopThreshold = std::min(U.loopThreshold, tier2::threshold());
   // Tier 2 also traces hot methods from their entry (recursion).

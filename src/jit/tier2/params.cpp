@@ -1,8 +1,14 @@
 #include "jit/tier2/params.h"
 
+#include <set>
+
 namespace som::tier2 {
 
 Parameters params;
+
+namespace {
+std::set<std::string, std::less<>> setOnCommandLine;
+}
 
 bool setParameter(std::string_view name, uint64_t value, std::string& error) {
   if (value > UINT32_MAX) {
@@ -13,10 +19,11 @@ bool setParameter(std::string_view name, uint64_t value, std::string& error) {
     error = "tier-2 parameter 'maxinline' must be between 1 and 16";
     return false;
   }
-#define TIER2_PARAM(n, v, meaning) \
-  if (name == #n) {                \
-    params.n = uint32_t(value);    \
-    return true;                   \
+#define TIER2_PARAM(n, v, underBoth, meaning) \
+  if (name == #n) {                           \
+    params.n = uint32_t(value);               \
+    setOnCommandLine.emplace(name);           \
+    return true;                              \
   }
 #include "jit/tier2/params.def"
 #undef TIER2_PARAM
@@ -24,12 +31,22 @@ bool setParameter(std::string_view name, uint64_t value, std::string& error) {
   return false;
 }
 
+void useDefaultsUnderBoth() {
+#define TIER2_PARAM(n, v, underBoth, meaning) \
+  if (!setOnCommandLine.count(#n)) params.n = underBoth;
+#include "jit/tier2/params.def"
+#undef TIER2_PARAM
+}
+
 std::string describeParameters() {
   std::string out;
-  char line[200];
-#define TIER2_PARAM(n, v, meaning)                                                     \
-  std::snprintf(line, sizeof line, "      %-13s %5u  %s\n", #n, \
-                unsigned(v), meaning);                                                 \
+  char line[240];
+#define TIER2_PARAM(n, v, underBoth, meaning)                                                  \
+  if (v == underBoth)                                                                          \
+    std::snprintf(line, sizeof line, "      %-13s %5u  %s\n", #n, unsigned(v), meaning);      \
+  else                                                                                         \
+    std::snprintf(line, sizeof line, "      %-13s %5u  %s (under --jit=both: %u)\n", #n,     \
+                  unsigned(v), meaning, unsigned(underBoth));                                  \
   out += line;
 #include "jit/tier2/params.def"
 #undef TIER2_PARAM
