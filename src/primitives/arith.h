@@ -168,7 +168,7 @@ SOM_ARITH_INLINE auto bitXorSmall(M& m, V a, V b) { return m.bitOr(m.bitXor(a, b
 
 // Division on the untagged words 8x and 8y (raw - 1): their truncated quotient is x / y
 // and their remainder 8 * (x rem y), so only the tag needs restoring, and 8x / 8y cannot
-// trap (8x >= -2^63, 8y <= -8). The divisor must be nonzero: the raw word of 0 is 1, of
+// trap (the divisor 8y is never -1). The divisor must be nonzero: the raw word of 0 is 1, of
 // any other SmallInteger an unsigned number above 1.
 template <class M, class V>
 SOM_ARITH_INLINE auto nonZeroSmall(M& m, V b) { return m.ltUnsigned(m.konst(1), b); }
