@@ -21,6 +21,10 @@ namespace som::tier2 {
 
 struct RecordMode;
 
+// Whether a point in a trace is the traced activation's return, and which: ^ value (the
+// result on top of the stack) or ^ self.
+enum class Returning : uint8_t { No, TopOfStack, Self };
+
 class Recorder {
  public:
   // Answers whether the loop at `header` has a trace that the recording may jump to when
@@ -104,7 +108,6 @@ class Recorder {
   void guardClass(Value receiver, IrRef ref);
   // The state at ip_ (cached until the next bytecode). `atReturn`: the traced
   // activation's return, where only the result is read (of the slots, none for ^ self).
-  enum class Returning { No, TopOfStack, Self };
   int32_t snapshot(Returning atReturn = Returning::No);
 
   const uint8_t* header_;  // root traces: the loop header; side traces: nullptr

@@ -40,7 +40,7 @@ struct Exit : ExitResume {
   // It leaves at the traced activation's return (^ value, or ^ self; an EXIT where an
   // entry trace ends, or a guard's exit to there): the activation's result is then in its
   // slots, and a caller that asks for it needs no interpreter.
-  enum class Returns : uint8_t { No, TopOfStack, Self } returns = Returns::No;
+  Returning returns = Returning::No;
   TraceRecord* side = nullptr;
   // Needs nothing but its snapshot's words: it will never get a side trace, and it leaves
   // in the traced activation.
@@ -179,9 +179,9 @@ TraceRecord* compile(Recorder& rec, Loop& loop, Frame& frame, const std::string&
     t.exits.back().depth = snapshot.frames[0].depth;
     if (snapshot.frames.size() == 1 && !snapshot.unwinding) {
       uint8_t bc = frame.method->code[snapshot.frames[0].pc];
-      t.exits.back().returns = bc == BC_RETURN_SELF    ? Exit::Returns::Self
-                               : bc == BC_RETURN_LOCAL ? Exit::Returns::TopOfStack
-                                                       : Exit::Returns::No;
+      t.exits.back().returns = bc == BC_RETURN_SELF    ? Returning::Self
+                               : bc == BC_RETURN_LOCAL ? Returning::TopOfStack
+                                                       : Returning::No;
     }
     req.exitTokens.push_back(&t.exits.back());
   }
@@ -527,8 +527,8 @@ bool onEntry(Frame& frame, const uint8_t*& ip, Value*& sp, bool& unwinding, Valu
     Exit& exit = callTrace(m->tier2EntryCode, frame, ip);
     if (exit.plain()) {
       gStats.exitsTaken++;
-      if (returned && exit.returns != Exit::Returns::No) {
-        *returned = exit.returns == Exit::Returns::Self ? frame.slots[0]
+      if (returned && exit.returns != Returning::No) {
+        *returned = exit.returns == Returning::Self ? frame.slots[0]
                                                         : frame.slots[stackBase(frame) + exit.depth - 1];
         return true;
       }
