@@ -17,13 +17,24 @@ namespace {
 // stays reachable. Sizes are in granules and include the byte the collector adds for
 // interior pointers, as GC_malloc counts them.
 void* smallFreeLists[GC_TINY_FREELISTS];
+// The same for pointer-free objects (strings, boxed doubles). The collector does not scan
+// them, so only a list's head would be reachable through this array: the root callback
+// pushes every link (pushAtomicFreeLists).
+void* atomicFreeLists[GC_TINY_FREELISTS];
 
 void* rootBegin = nullptr;
 void* const* rootEnd = nullptr;
 GC_push_other_roots_proc pushThreadStacks = nullptr;  // the collector's own hook
 
+void pushAtomicFreeLists() {
+  for (void* head : atomicFreeLists)
+    for (void* node = head; node; node = *static_cast<void**>(node))
+      GC_push_all(node, static_cast<char*>(node) + sizeof(void*));
+}
+
 void pushVmRoots() {
   if (pushThreadStacks) pushThreadStacks();
+  pushAtomicFreeLists();
   if (rootBegin && rootEnd && *rootEnd > rootBegin) GC_push_all(rootBegin, *rootEnd);
 }
 
@@ -71,9 +82,10 @@ void* allocate(size_t bytes) {
   return checked(p, bytes);
 }
 void* allocateAtomic(size_t bytes) {
-  // (Pointer-free objects are not scanned, so a list of them linked through their first
-  // word would not keep its tail reachable: they keep the library's allocator.)
-  return checked(GC_MALLOC_ATOMIC(bytes), bytes);
+  size_t granules = (bytes + GC_GRANULE_BYTES) / GC_GRANULE_BYTES;
+  void* p;
+  GC_FAST_MALLOC_GRANS(p, granules, atomicFreeLists, 0, GC_I_PTRFREE, GC_MALLOC_ATOMIC(bytes), (void)0);
+  return checked(p, bytes);
 }
 void* allocateImmortal(size_t bytes) { return checked(GC_MALLOC_UNCOLLECTABLE(bytes), bytes); }
 

@@ -37,6 +37,7 @@
 #include <cstddef>
 
 #include "vm/numbers.h"
+#include "vm/objects.h"
 #include "vm/value.h"
 
 #define SOM_ARITH_INLINE inline __attribute__((always_inline))
@@ -209,6 +210,22 @@ SOM_ARITH_INLINE auto arrayIndex(M& m, V index) {
   return m.sub(m.shiftRightArith(index, 3), m.konst(1));  // 0-based
 }
 
+// String>>= on two Strings (or Symbols) of the same short length n: whether their bytes are
+// equal. (Strings are immutable, so a mode may share and hoist the loads of their bytes.)
+// Parsers compare one-character strings more than anything else.
+constexpr uint64_t kShortStringLength = 8;
+template <class M, class V>
+SOM_ARITH_INLINE auto equalShortStrings(M& m, V a, V b, uint64_t n) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"  // (String extends Object)
+  constexpr int32_t chars = int32_t(offsetof(String, chars));
+#pragma GCC diagnostic pop
+  V differ = m.konst(0);
+  for (uint64_t i = 0; i < n; i++)
+    differ = m.bitOr(differ, m.bitXor(m.loadByte(a, chars + int32_t(i)), m.loadByte(b, chars + int32_t(i))));
+  return m.eq(differ, m.konst(0));
+}
+
 // --- the concrete instantiations the primitives use ------------------------------------------
 
 inline bool bothSmallInts(Value a, Value b) {
@@ -244,6 +261,10 @@ inline bool moduloSmallInts(Value a, Value b, Value& out) {
   if (!bothSmallInts(m, a, b) || !nonZeroSmall(m, b)) return false;
   out = moduloSmall(m, a, b);
   return true;
+}
+inline bool equalShortStrings(Value a, Value b, uint64_t n) {
+  ConcreteOps m;
+  return equalShortStrings(m, a, b, n);
 }
 inline bool lessSmall(Value a, Value b) {
   ConcreteOps m;

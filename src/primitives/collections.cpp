@@ -2,6 +2,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "primitives/arith.h"
 #include "primitives/registry.h"
 #include "primitives/support.h"
 
@@ -93,12 +94,8 @@ Value stringEquals(Value* a, Frame*) {
   if (x->kind == Kind::Symbol && y->kind == Kind::Symbol) return U.falseObject;
   if (x->length != y->length) return U.falseObject;
   // Most comparisons are of one-character strings (parsers); a library call would cost
-  // more than the comparison.
-  if (x->length <= 8) {
-    for (uint64_t i = 0; i < x->length; i++)
-      if (x->chars[i] != y->chars[i]) return U.falseObject;
-    return U.trueObject;
-  }
+  // more than the comparison. (Tier 2 inlines this fast path.)
+  if (x->length <= arith::kShortStringLength) return boolValue(arith::equalShortStrings(a[0], b, x->length));
   return boolValue(std::memcmp(x->chars, y->chars, x->length) == 0);
 }
 

@@ -133,6 +133,33 @@ TEST_F(Heap, AtomicMemoryIsUsable) {
   EXPECT_EQ(p[9999], 0x5A);
 }
 
+// Pointer-free objects come from free lists the collector does not scan: objects still on
+// a list at a collection must stay allocated, or the library hands the same memory out
+// again while the list does too.
+TEST_F(Heap, AtomicFreeListsSurviveCollections) {
+  constexpr size_t kRounds = 8, kPerRound = 300;
+  auto** ours = static_cast<uint64_t**>(heap::allocateImmortal(sizeof(void*) * kRounds * kPerRound));
+  auto** theirs = static_cast<uint64_t**>(heap::allocateImmortal(sizeof(void*) * kRounds * kPerRound));
+  for (size_t r = 0; r < kRounds; r++) {
+    for (size_t k = 0; k < kPerRound; k++) {  // (leaves objects on the list)
+      size_t i = r * kPerRound + k;
+      ours[i] = static_cast<uint64_t*>(heap::allocateAtomic(24));
+      for (int w = 0; w < 3; w++) ours[i][w] = pattern(i, w);
+    }
+    heap::collect();
+    for (size_t k = 0; k < kPerRound; k++) {  // what the collector reclaimed, reused
+      size_t i = r * kPerRound + k;
+      theirs[i] = static_cast<uint64_t*>(GC_MALLOC_ATOMIC(24));
+      for (int w = 0; w < 3; w++) theirs[i][w] = ~pattern(i, w);
+    }
+  }
+  for (size_t i = 0; i < kRounds * kPerRound; i++)
+    for (int w = 0; w < 3; w++) {
+      ASSERT_EQ(ours[i][w], pattern(i, w)) << "object " << i;
+      ASSERT_EQ(theirs[i][w], ~pattern(i, w)) << "object " << i;
+    }
+}
+
 TEST_F(Heap, CollectIncrementsCollections) {
   uint64_t before = heap::stats().collections;
   heap::collect();

@@ -52,6 +52,22 @@ TEST(TraceIr, DivisionFoldsUnlessItWouldTrap) {
   EXPECT_FALSE(t.isConstant(overflowing));
 }
 
+// What never changes in a constant object (a literal String's length and characters) is
+// read when the trace is made; not after a guard that always fails (the object may be
+// none: the recording never got there).
+TEST(TraceIr, FixedFieldsOfConstantObjectsFold) {
+  alignas(8) static const uint64_t object[3] = {0, 0x2a, 0x6261};
+  Trace t;
+  IrRef o = t.konst(reinterpret_cast<uint64_t>(object));
+  EXPECT_EQ(t.constant(t.emit(IrOp::LOADF, o, kNoRef, kNoRef, 8)), 0x2au);
+  EXPECT_EQ(t.constant(t.emit(IrOp::LOADB, o, kNoRef, kNoRef, 17)), 0x62u);
+  EXPECT_FALSE(t.isConstant(t.emit(IrOp::LOAD, o, kNoRef, kNoRef, 8)));  // (a field that may change)
+  EXPECT_FALSE(t.isConstant(t.emit(IrOp::LOADF, t.konst(0x2b), kNoRef, kNoRef, 8)));  // not a pointer
+  t.emit(IrOp::GUARDT, t.konst(0));
+  ASSERT_TRUE(t.hasFailingGuard());
+  EXPECT_FALSE(t.isConstant(t.emit(IrOp::LOADF, o, kNoRef, kNoRef, 16)));
+}
+
 TEST(TraceIr, ConstantsAreShared) {
   Trace t;
   EXPECT_EQ(t.konst(7), t.konst(7));

@@ -184,7 +184,13 @@ IrRef Trace::fold(IrIns& i) {
       if (ka) return a ? i.b : i.c;
       if (i.b == i.c) return i.b;
       break;
+    case IrOp::LOADB:
+      if (isObjectConstant(i.a)) return konst(*reinterpret_cast<const uint8_t*>(a + uint64_t(i.imm)));
+      break;
     case IrOp::LOADF:
+      // What never changes in an object the trace knows is a constant too (a literal
+      // String's length and characters, a global's class).
+      if (isObjectConstant(i.a)) return konst(*reinterpret_cast<const uint64_t*>(a + uint64_t(i.imm)));
       if (ins_[i.a].op == IrOp::NEWBLK) {  // blocks are immutable: their fields are known
         const IrIns& block = ins_[i.a];
         if (i.imm == int64_t(offsetof(Object, cls)))

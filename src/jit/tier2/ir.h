@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "vm/value.h"
+
 namespace som {
 struct Method;
 }
@@ -76,6 +78,11 @@ class Trace {
 
   bool isConstant(IrRef r) const { return r != kNoRef && ins_[r].op == IrOp::KWORD; }
   uint64_t constant(IrRef r) const { return uint64_t(ins_[r].imm); }
+  // A constant object that the trace reads (a literal, a global): unless a guard before
+  // always fails, the recording read it there too, so it is readable now.
+  bool isObjectConstant(IrRef r) const {
+    return isConstant(r) && !failingGuard_ && constant(r) != 0 && (constant(r) & kTagMask) == uint64_t(Tag::Pointer);
+  }
   const std::vector<IrIns>& instructions() const { return ins_; }
   // Whether a guard was emitted whose condition is constant and false (it always exits).
   bool hasFailingGuard() const { return failingGuard_; }

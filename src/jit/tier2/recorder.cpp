@@ -202,7 +202,7 @@ void RecordMode::send(unsigned lit, unsigned ic) {
   Method* target = lookup(classOf(receiver.v), selector);
   if (target && !target->trivialKind && isLeafPrimitive(target)) {
     r.guardClass(receiver.v, receiver.ref);
-    r.recordLeafCall(target, selector->numArgs);
+    if (!r.recordInlinedPrimitive(target)) r.recordLeafCall(target, selector->numArgs);
     return;
   }
   // A method with bytecode (Vector>>at:, a user-defined <) is inlined like any send; its
@@ -606,6 +606,7 @@ Recorder::Step Recorder::enterLevel(const uint8_t* p, Method* target, Value* arg
 // SmallIntegers. Answers false, having recorded nothing but the failing guard, when the
 // call is needed (other operands, a zero divisor: the primitive raises the error).
 bool Recorder::recordInlinedPrimitive(Method* target) {
+  if (target->holder == U.stringClass) return recordStringEquality(target);
   bool onDoubles = target->holder == U.doubleClass;
   if (!onDoubles && target->holder != U.integerClass) return false;
   std::string_view selector = target->signature->view();
@@ -648,6 +649,32 @@ bool Recorder::recordInlinedPrimitive(Method* target) {
       default: result = arith::moduloSmall(mode, a, b); break;
     }
   }
+  mode.drop(2);
+  mode.push(result);
+  return true;
+}
+
+// String>>= on short strings (primitives/arith.h), for a receiver of class String or Symbol
+// (guarded already: a subclass's instance may have no characters). The trace knows the
+// receiver's length (guarded; a literal's folds) and whether the argument's differs.
+bool Recorder::recordStringEquality(Method* target) {
+  if (target->signature->view() != "=") return false;
+  RecordMode mode{*this, trace_};
+  RecordMode::V a = mode.peek(1), b = mode.peek(0);
+  Class* receiverClass = classOf(a.v);
+  if (receiverClass != U.stringClass && receiverClass != U.symbolClass) return false;
+  uint64_t n = asString(a.v)->length;
+  // (Other arguments: the call answers, whatever they are later.)
+  if (n > arith::kShortStringLength || !b.v.isObject()) return false;
+  Kind kind = b.v.asObject()->kind;
+  if (kind != Kind::String && kind != Kind::Symbol) return false;
+  mode.guard(arith::isPointer(mode, b));
+  mode.guard(arith::hasKind(mode, b, kind));
+  constexpr int32_t length = int32_t(offsetof(String, length));
+  mode.guard(mode.eq(mode.loadFixed(a, length), mode.konst(n)));
+  RecordMode::V result = mode.konst(U.falseObject.raw());
+  if (mode.guard(mode.eq(mode.loadFixed(b, length), mode.konst(n))))
+    result = mode.select(arith::equalShortStrings(mode, a, b, n), mode.konst(U.trueObject.raw()), result);
   mode.drop(2);
   mode.push(result);
   return true;

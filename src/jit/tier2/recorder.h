@@ -84,6 +84,7 @@ class Recorder {
   Step enterLevel(const uint8_t* p, Method* target, Value* args, IrRef closure);
   void recordLeafCall(Method* target, uint32_t argc);
   bool recordInlinedPrimitive(Method* target);
+  bool recordStringEquality(Method* target);
   Step recordCallOut(const uint8_t* p, Method* target, uint32_t argc);
   Step recordReturn(bool self);
   bool canStopHere() const;
