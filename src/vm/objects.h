@@ -120,6 +120,8 @@ enum MethodFlags : uint16_t {
   kIsBlock = 4,
   kHasNonLocalReturn = 8,
   kNoEntryTrace = 16,     // tier 2 will not trace its entry (blacklisted)
+  kLoopsLong = 32,        // tier 2 calls it instead of inlining: its loop ran longer than
+                          // traces unroll loops of inlined methods
 };
 
 // Methods, primitives and block bodies. A method may have a `native` even when it is

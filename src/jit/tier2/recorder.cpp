@@ -51,6 +51,13 @@ bool isLeafPrimitive(Method* m) {
   known.emplace(m, isLeaf);
   return isLeaf;
 }
+
+// Whether a method sends value, value:, ... (it evaluates a block it was given).
+bool evaluatesBlocks(const Method* m) {
+  for (const uint8_t* p = m->code; p < m->code + m->codeLength; p += kBytecodes[*p].length)
+    if (*p == BC_SEND && asString(m->literals[readU16(p + 1)])->view().starts_with("value")) return true;
+  return false;
+}
 }  // namespace
 
 Recorder::Recorder(Frame& frame, const uint8_t* start, Value* sp, const uint8_t* ownHeader, CanLink canLink)
@@ -415,7 +422,18 @@ Recorder::Step Recorder::closeAtBackEdge(const uint8_t* target) {
   if (levels_.size() > 1) {
     // A loop in an inlined call is unrolled: each iteration is recorded, and where a later
     // run of the trace needs more or fewer, a guard exits (into a side trace, if hot).
-    if (++unrolled_[target] > params.loopunroll) return abort("a loop in an inlined method (unrolled too often)");
+    if (++unrolled_[target] > params.loopunroll) {
+      // Every run longer or shorter than the recorded one would leave the trace (a search
+      // down a tree): traces call the method from now on, and its loop runs in its own
+      // tree, whatever its trip count. (Not a block's loop: no call of a block is made;
+      // nor one that evaluates blocks, a collection's do:, which is better inlined where
+      // the block is known than called with every block.)
+      if (cur().closure == kNoRef && !evaluatesBlocks(cur().frame->method)) {
+        cur().frame->method->flags |= kLoopsLong;
+        foundLongLoop_ = true;
+      }
+      return abort("a loop in an inlined method (unrolled too often)");
+    }
     ip_ = target;
     return Step::Next;
   }
@@ -521,7 +539,8 @@ Recorder::Step Recorder::recordSend(const uint8_t* p, bool super) {
   // (Queens>>place:, Permute>>permute: inside their loops), also from inside inlined calls
   // (Storage's tree builder, through Array>>putAll: and a block), and a method sent again
   // from the same site further down.
-  if (target == levels_.front().frame->method || isRecursion(p, target)) return recordCallOut(p, target, argc);
+  if (target == levels_.front().frame->method || isRecursion(p, target) || (target->flags & kLoopsLong))
+    return recordCallOut(p, target, argc);
   return enterLevel(p, target, args, kNoRef);
 }
 

@@ -55,6 +55,9 @@ class Recorder {
   // A recording that aborted at the back edge of a loop that has no trace: that loop's
   // header. Not the recording's fault: it should be tried again once that loop has one.
   const uint8_t* untracedLoop() const { return untracedLoop_; }
+  // A recording that aborted in an inlined method whose loop ran longer than loops are
+  // unrolled: traces will call that method from now on (kLoopsLong).
+  bool foundLongLoop() const { return foundLongLoop_; }
   // Traces of a method's entry, and their side traces, end at the traced activation's
   // return with an EXIT there (other traces abort at it).
   void endAtReturn() { endAtReturn_ = true; }
@@ -116,6 +119,7 @@ class Recorder {
   const uint8_t* loopEnd_ = nullptr;  // root traces: the loop's last back edge
   bool leftLoop_ = false;
   const uint8_t* untracedLoop_ = nullptr;
+  bool foundLongLoop_ = false;
   bool endAtReturn_ = false;
   bool endedAtReturn_ = false;
   CanLink canLink_;

@@ -369,6 +369,20 @@ void recordSideTrace(Exit& exit, Frame& frame, const uint8_t*& ip, Value*& sp, b
   }
   gStats.recordingsAborted++;
   exit.taken = 0;
+  if (rec.foundLongLoop() && loop.isEntry && loop.rerecords < params.maxrerecord) {
+    // The long loop is in a method the entry's trace inlined: recorded again, the trace
+    // calls that method, and its exits in the loop no longer leave native code.
+    loop.rerecords++;
+    loop.trace = nullptr;
+    loop.hits = loop.sideTraces = 0;
+    loop.needed = params.hotcall;
+    frame.method->tier2EntryCode = nullptr;
+    gStats.tracesDropped++;
+    if (U.options.jitLog)
+      std::fprintf(stderr, "--- tier2 side trace abort at %s: %s; recording the entry of %s again\n", name.c_str(),
+                   reason.c_str(), methodName(frame.method).c_str());
+    return;
+  }
   if (outcome == Recorder::Outcome::Aborted && traceUntracedLoop(rec.untracedLoop())) {
     if (U.options.jitLog)
       std::fprintf(stderr, "--- tier2 side trace abort at %s: %s; recording that loop first\n", name.c_str(),
