@@ -1,9 +1,13 @@
 // The command line: `twosom [options] [-cp dir1:dir2:...] path/Main.som [args...]`.
-#include <gc/gc.h>  // with GC_THREADS: pthread_create registers the thread with the collector
+#include <gc/gc.h>
 #include <limits.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <unistd.h>
+// The VM thread is made with the C library's functions, not the collector's wrappers
+// (gc.h redirects them under GC_THREADS): see main().
+#undef pthread_create
+#undef pthread_join
 
 #include <algorithm>
 #include <chrono>
@@ -193,6 +197,7 @@ void* vmMain(void* p) {
   char here;
   // Leave a margin below the native stack's end for primitives and the error path.
   U.nativeStackLimit = &here - args->stackSize + (size_t(4) << 20);
+  heap::initialize(U.options.maxHeapBytes);
   bootstrap();
   args->status = runProgram(args->cl->programArgs);
   return nullptr;
@@ -270,7 +275,6 @@ int main(int argc, char** argv) {
   // into swap.
   if (U.options.maxHeapBytes == 0)
     U.options.maxHeapBytes = size_t(sysconf(_SC_PHYS_PAGES)) * size_t(sysconf(_SC_PAGE_SIZE)) / 2;
-  heap::initialize(U.options.maxHeapBytes);
   tier1::configure(U.options.jit == "tier1" || U.options.jit == "both");
   tier2::configure(U.options.jit == "tier2" || U.options.jit == "both");
   if (U.options.jit == "both") tier2::useDefaultsUnderBoth();
@@ -280,7 +284,11 @@ int main(int argc, char** argv) {
   if (tier2::enabled()) U.entryThreshold = tier2::entryThreshold();
 
   // Each SOM activation is a native activation of the interpreter: run on a thread
-  // whose stack is big enough for the maximum activation depth.
+  // whose stack is big enough for the maximum activation depth. It is the only thread the
+  // collector knows (it initializes the heap there; this thread only waits): a second
+  // registered thread made the collector take its lock on every refill of a free list
+  // (a tenth of Storage's time) and stop the other thread with signals at every
+  // collection.
   VmThreadArgs args{&cl, size_t(1) << 30, 0};
   pthread_attr_t attr;
   pthread_attr_init(&attr);

@@ -52,6 +52,10 @@ void* checked(void* p, size_t bytes) {
 }  // namespace
 
 void initialize(size_t maxHeapBytes) {
+  // The calling thread is the collector's only one (main.cpp): its stack is the one to
+  // scan, which need not be the process's first thread's.
+  GC_stack_base stack;
+  if (GC_get_stack_base(&stack) == GC_SUCCESS) GC_set_stackbottom(nullptr, &stack);
   GC_INIT();
   GC_start_performance_measurement();
   if (maxHeapBytes) GC_set_max_heap_size(maxHeapBytes);
