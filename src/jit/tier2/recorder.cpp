@@ -622,8 +622,9 @@ Recorder::Step Recorder::enterLevel(const uint8_t* p, Method* target, Value* arg
 
 // Primitives inlined through their fast paths (primitives/arith.h): Double>>// and
 // Double>>sqrt on immediate Doubles, the bitwise and division operations on
-// SmallIntegers. Answers false, having recorded nothing but the failing guard, when the
-// call is needed (other operands, a zero divisor: the primitive raises the error).
+// SmallIntegers, String>>= on short strings. Answers false, having recorded nothing but
+// the failing guard, when the call is needed (other operands, a zero divisor: the
+// primitive raises the error).
 bool Recorder::recordInlinedPrimitive(Method* target) {
   if (target->holder == U.stringClass) return recordStringEquality(target);
   bool onDoubles = target->holder == U.doubleClass;
