@@ -209,7 +209,7 @@ void RecordMode::send(unsigned lit, unsigned ic) {
   Method* target = lookup(classOf(receiver.v), selector);
   if (target && !target->trivialKind && isLeafPrimitive(target)) {
     r.guardClass(receiver.v, receiver.ref);
-    if (!r.recordInlinedPrimitive(target)) r.recordLeafCall(target, selector->numArgs);
+    r.recordPrimitive(target, selector->numArgs);
     return;
   }
   // A method with bytecode (Vector>>at:, a user-defined <) is inlined like any send; its
@@ -516,7 +516,7 @@ Recorder::Step Recorder::recordSend(const uint8_t* p, bool super) {
     return abort("a primitive (" + std::string(selector->view()) + ")");
   guardReceiver();
   if (target->native && !target->trivialKind) {
-    if (!recordInlinedPrimitive(target)) recordLeafCall(target, argc);
+    recordPrimitive(target, argc);
     ip_ = p + kBytecodes[*p].length;
     return Step::Next;
   }
@@ -618,6 +618,12 @@ Recorder::Step Recorder::enterLevel(const uint8_t* p, Method* target, Value* arg
   sp_ = args + target->numArgs + target->numLocals;
   ip_ = target->code;
   return Step::Next;
+}
+
+// A send of a leaf primitive, from a send bytecode or an intrinsic's slow path: its fast
+// path inlined where it has one, else a call.
+void Recorder::recordPrimitive(Method* target, uint32_t argc) {
+  if (!recordInlinedPrimitive(target)) recordLeafCall(target, argc);
 }
 
 // Primitives inlined through their fast paths (primitives/arith.h): Double>>// and

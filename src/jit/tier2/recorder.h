@@ -85,6 +85,7 @@ class Recorder {
   void leaveInlinedLevels();
   Step recordSend(const uint8_t* p, bool super = false);
   Step enterLevel(const uint8_t* p, Method* target, Value* args, IrRef closure);
+  void recordPrimitive(Method* target, uint32_t argc);
   void recordLeafCall(Method* target, uint32_t argc);
   bool recordInlinedPrimitive(Method* target);
   bool recordStringEquality(Method* target);
