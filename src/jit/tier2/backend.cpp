@@ -51,8 +51,8 @@ void TraceAssembler::callNative(IrRef at, const void* fn, F&& setArguments) {
   for (IrRef r = 0; r < at; r++) {
     const Location& l = loc_[r];
     if (l.kind == Location::Register && lastUse_[r] != kNoRef && lastUse_[r] >= usedAfter &&
-        (l.reg == rax || l.reg == rcx || l.reg == rdx || l.reg == r8))
-      saved.push_back(l.reg);
+        (l.reg() == rax || l.reg() == rcx || l.reg() == rdx || l.reg() == r8))
+      saved.push_back(l.reg());
   }
   if (saved.size() % 2) saved.push_back(kSlots);  // keeps rsp 16-byte aligned
   for (const Gp& r : saved) a_.push(r);
@@ -120,7 +120,7 @@ void TraceAssembler::phiMoves() {
   auto same = [&](IrRef x, IrRef y) {
     const Location &a = loc_[x], &b = loc_[y];
     if (a.kind != b.kind) return false;
-    if (a.kind == Location::Register) return a.reg == b.reg;
+    if (a.kind == Location::Register) return a.reg() == b.reg();
     if (a.kind == Location::Stack) return a.offset == b.offset;
     return false;
   };
@@ -224,7 +224,7 @@ void TraceAssembler::instruction(IrRef n) {
       return;
     case IrOp::SLOAD:
       if (loc_[n].kind == Location::Register) {
-        a_.mov(loc_[n].reg, qword_ptr(kSlots, int32_t(8 * i.imm)));
+        a_.mov(loc_[n].reg(), qword_ptr(kSlots, int32_t(8 * i.imm)));
       } else if (used) {
         a_.mov(kAcc, qword_ptr(kSlots, int32_t(8 * i.imm)));
         result(n, kAcc);
@@ -337,7 +337,7 @@ void TraceAssembler::instruction(IrRef n) {
       else a_.sqrtsd(kF0, kF0);
       inF_[0] = n;
       if (loc_[n].kind == Location::Register) {
-        a_.movq(loc_[n].reg, kF0);
+        a_.movq(loc_[n].reg(), kF0);
         return;
       }
       a_.movq(kAcc, kF0);
@@ -439,7 +439,7 @@ void TraceAssembler::instruction(IrRef n) {
       }
       return;
   }
-  if (used && !(loc_[n].kind == Location::Register && loc_[n].reg == done)) result(n, done);
+  if (used && !(loc_[n].kind == Location::Register && loc_[n].reg() == done)) result(n, done);
 }
 
 // A guard on a comparison sunk into it: compare and branch to the exit, without

@@ -21,11 +21,17 @@
 namespace som::tier2 {
 
 // Where a value of a trace lives at a point of its code.
+// Sixteen bytes: a trace keeps one per IR instruction for its exits, as long as it lives.
 struct Location {
-  enum Kind { None, Register, Stack, Constant } kind = None;
-  asmjit::x86::Gp reg;
+  enum Kind : uint8_t { None, Register, Stack, Constant } kind = None;
+  uint8_t regId = 0;   // Register: the 64-bit register's id
   int32_t offset = 0;  // Stack: from rsp
   uint64_t constant = 0;
+
+  static Location inRegister(const asmjit::x86::Gp& r) { return {Register, uint8_t(r.id()), 0, 0}; }
+  static Location onStack(int32_t offset) { return {Stack, 0, offset, 0}; }
+  static Location ofConstant(uint64_t value) { return {Constant, 0, 0, value}; }
+  asmjit::x86::Gp reg() const { return asmjit::x86::gpq(regId); }
 };
 
 // One word an exit writes: a VM stack slot (from the traced frame's slot 0), or the block
@@ -100,7 +106,7 @@ inline bool conditionKnownAtExit(const std::vector<IrIns>& ins, IrRef onlyGuard,
 inline void loadLocation(asmjit::x86::Assembler& a, const asmjit::x86::Gp& dst, const Location& l) {
   if (l.kind == Location::Constant) a.mov(dst, l.constant);
   else if (l.kind == Location::Register) {
-    if (l.reg != dst) a.mov(dst, l.reg);
+    if (l.reg() != dst) a.mov(dst, l.reg());
   } else if (l.kind == Location::Stack) {
     a.mov(dst, asmjit::x86::qword_ptr(asmjit::x86::rsp, l.offset));
   } else {

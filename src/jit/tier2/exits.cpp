@@ -15,7 +15,7 @@ constexpr int kSavedRegisters = 16;
 
 uint64_t valueAt(const Location& l, const uint64_t* registers) {
   switch (l.kind) {
-    case Location::Register: return registers[l.reg.id()];
+    case Location::Register: return registers[l.regId];
     case Location::Stack:
       return *reinterpret_cast<const uint64_t*>(reinterpret_cast<const uint8_t*>(registers + kSavedRegisters) +
                                                 l.offset);
@@ -87,7 +87,7 @@ void emitValue(Assembler& a, const ExitWrite& w) {
     case ExitWrite::Select:
       loadLocation(a, kTmp, w.b);
       loadLocation(a, kTmp2, w.c);
-      if (w.a.kind == Location::Register) a.cmp(w.a.reg, 0);
+      if (w.a.kind == Location::Register) a.cmp(w.a.reg(), 0);
       else if (w.a.kind == Location::Stack) a.cmp(qword_ptr(rsp, w.a.offset), 0);
       else {
         loadLocation(a, kAcc, w.a);

@@ -106,6 +106,17 @@ void Trace::truncate(size_t size) {
   tagBits_.resize(size);
 }
 
+void Trace::seal() {
+  decltype(shared_)().swap(shared_);
+  std::vector<TagBits>().swap(tagBits_);
+  ins_.shrink_to_fit();
+  snapshots_.shrink_to_fit();
+  for (Snapshot& s : snapshots_) {
+    s.frames.shrink_to_fit();
+    s.slots.shrink_to_fit();
+  }
+}
+
 int32_t Trace::addSnapshot(Snapshot s) {
   snapshots_.push_back(std::move(s));
   return int32_t(snapshots_.size() - 1);

@@ -75,6 +75,11 @@ class Trace {
   int32_t addSnapshot(Snapshot s);
   void markUnwinding(int32_t s) { snapshots_[size_t(s)].unwinding = true; }
   void truncate(size_t size);  // drops trailing effects (never shared)
+  // The trace is final: drops what only emitting needs (the CSE table, the tag knowledge)
+  // and spare capacity. A compiled trace is kept for its exits as long as the program
+  // runs, and a large program makes a thousand of them: without this they held two thirds
+  // of the VM's memory, and touching it for the first time cost more than the GC did.
+  void seal();
 
   bool isConstant(IrRef r) const { return r != kNoRef && ins_[r].op == IrOp::KWORD; }
   uint64_t constant(IrRef r) const { return uint64_t(ins_[r].imm); }

@@ -141,7 +141,7 @@ void TraceAssembler::expire(IrRef n) {
     IrRef r = active_[k];
     if (lastUse_[r] < n) {
       for (size_t g = 0; g < std::size(kAllocatable); g++)
-        if (kAllocatable[g] == loc_[r].reg) free_[g] = true;
+        if (kAllocatable[g] == loc_[r].reg()) free_[g] = true;
       active_[k] = active_.back();
       active_.pop_back();
     } else {
@@ -153,14 +153,14 @@ void TraceAssembler::expire(IrRef n) {
 void TraceAssembler::allocate(IrRef n) {
   const IrIns& i = ins_[n];
   if (i.op == IrOp::KWORD) {
-    loc_[n] = {Location::Constant, Gp(), 0, uint64_t(i.imm)};
+    loc_[n] = Location::ofConstant(uint64_t(i.imm));
     return;
   }
   if (!producesValue(i.op) || lastUse_[n] == kNoRef || sunkInto_[n] != kNoRef || atExit_[n]) return;
   for (size_t g = 0; g < std::size(kAllocatable); g++) {
     if (free_[g]) {
       free_[g] = false;
-      loc_[n] = {Location::Register, kAllocatable[g], 0, 0};
+      loc_[n] = Location::inRegister(kAllocatable[g]);
       active_.push_back(n);
       return;
     }
@@ -176,11 +176,11 @@ void TraceAssembler::allocate(IrRef n) {
   if (victim != SIZE_MAX && lastUse_[active_[victim]] > lastUse_[n]) {
     IrRef spilled = active_[victim];
     loc_[n] = loc_[spilled];
-    loc_[spilled] = {Location::Stack, Gp(), 8 * stackWords_++, 0};
+    loc_[spilled] = Location::onStack(8 * stackWords_++);
     active_[victim] = n;
     return;
   }
-  loc_[n] = {Location::Stack, Gp(), 8 * stackWords_++, 0};
+  loc_[n] = Location::onStack(8 * stackWords_++);
 }
 
 

@@ -153,6 +153,7 @@ TraceRecord* compile(Recorder& rec, Loop& loop, Frame& frame, const std::string&
     Trace peeled = t.ir;
     if (peelLoop(peeled)) t.ir = std::move(peeled);
   }
+  t.ir.seal();
   t.loop = &loop;
   t.name = "trace " + std::to_string(t.id) + " " + what;
   size_t exits = t.ir.snapshots().size();

@@ -156,7 +156,7 @@ class TraceAssembler {
   Operand source(IrRef r, const Gp& via) {
     const Location& l = loc_[r];
     switch (l.kind) {
-      case Location::Register: return l.reg;
+      case Location::Register: return l.reg();
       case Location::Stack: return qword_ptr(rsp, l.offset);
       case Location::Constant:
         if (fitsImm32(l.constant)) return Imm(int64_t(l.constant));
@@ -171,7 +171,7 @@ class TraceAssembler {
   // An operand that cmp/test can take as the first one (never an immediate).
   Operand compared(IrRef r) {
     const Location& l = loc_[r];
-    if (l.kind == Location::Register) return l.reg;
+    if (l.kind == Location::Register) return l.reg();
     if (l.kind == Location::Stack) return qword_ptr(rsp, l.offset);
     load(kAcc, r);
     return kAcc;
@@ -197,7 +197,7 @@ class TraceAssembler {
     } else {
       const Location& l = loc_[r];
       if (l.kind == Location::Stack) a_.movq(dst, qword_ptr(rsp, l.offset));
-      else if (l.kind == Location::Register) a_.movq(dst, l.reg);
+      else if (l.kind == Location::Register) a_.movq(dst, l.reg());
       else {
         load(kAcc, r);
         a_.movq(dst, kAcc);
@@ -210,7 +210,7 @@ class TraceAssembler {
   IrRef inF_[2] = {kNoRef, kNoRef};  // what kF0 and kF1 hold (loadDouble)
   void result(IrRef n, const Gp& src) {
     const Location& l = loc_[n];
-    if (l.kind == Location::Register) a_.mov(l.reg, src);
+    if (l.kind == Location::Register) a_.mov(l.reg(), src);
     else if (l.kind == Location::Stack) a_.mov(qword_ptr(rsp, l.offset), src);
   }
   // Computes `a op b` into n's register when it has one that b does not occupy (else
@@ -219,7 +219,7 @@ class TraceAssembler {
   Gp arithmetic(IrRef n, Op op) {
     const Location& l = loc_[n];
     const Location& b = loc_[ins_[n].b];
-    Gp target = l.kind == Location::Register && !(b.kind == Location::Register && b.reg == l.reg) ? l.reg : kAcc;
+    Gp target = l.kind == Location::Register && !(b.kind == Location::Register && b.reg() == l.reg()) ? l.reg() : kAcc;
     load(target, ins_[n].a);
     op(target, source(ins_[n].b, kTmp));
     return target;
