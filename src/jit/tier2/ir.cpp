@@ -107,7 +107,7 @@ void Trace::truncate(size_t size) {
 }
 
 void Trace::seal() {
-  decltype(shared_)().swap(shared_);
+  shared_.release();
   std::vector<TagBits>().swap(tagBits_);
   ins_.shrink_to_fit();
   snapshots_.shrink_to_fit();
@@ -228,6 +228,43 @@ IrRef Trace::fold(IrIns& i) {
   return kNoRef;
 }
 
+size_t Trace::CseTable::indexOf(const Key& k) const {
+  uint64_t h = uint64_t(k.op) ^ (uint64_t(k.a) << 8) ^ (uint64_t(k.b) << 29) ^ (uint64_t(k.c) << 45) ^
+               uint64_t(k.imm) * 0xFF51AFD7ED558CCDull;
+  // (Fibonacci hashing: the product's high bits depend on all of h's)
+  return size_t((h * 0x9E3779B97F4A7C15ull) >> (64 - std::countr_zero(entries_.size())));
+}
+
+IrRef Trace::CseTable::find(const Key& k) const {
+  if (entries_.empty()) return kNoRef;
+  size_t mask = entries_.size() - 1;
+  for (size_t n = indexOf(k);; n = (n + 1) & mask) {
+    const Entry& e = entries_[n];
+    if (e.ref == kNoRef) return kNoRef;
+    if (e.key == k) return e.ref;
+  }
+}
+
+void Trace::CseTable::insert(const Key& k, IrRef r) {
+  if (2 * (used_ + 1) > entries_.size()) {
+    std::vector<Entry> old = std::move(entries_);
+    entries_.assign(old.empty() ? 256 : 2 * old.size(), Entry{});
+    used_ = 0;
+    for (const Entry& e : old)
+      if (e.ref != kNoRef) insert(e.key, e.ref);
+  }
+  size_t mask = entries_.size() - 1;
+  size_t n = indexOf(k);
+  while (entries_[n].ref != kNoRef) n = (n + 1) & mask;
+  entries_[n] = {k, r};
+  used_++;
+}
+
+void Trace::CseTable::release() {
+  std::vector<Entry>().swap(entries_);
+  used_ = 0;
+}
+
 IrRef Trace::emit(IrOp op, IrRef a, IrRef b, IrRef c, int64_t imm, int32_t snapshot) {
   IrIns i{op, a, b, c, imm, snapshot};
   IrRef folded = fold(i);
@@ -236,10 +273,10 @@ IrRef Trace::emit(IrOp op, IrRef a, IrRef b, IrRef c, int64_t imm, int32_t snaps
   bool isGuardOnCondition = op == IrOp::GUARDT || op == IrOp::GUARDF;
   if (isPure(op) || isGuardOnCondition) {
     Key key{op, a, b, c, imm};
-    auto it = shared_.find(key);
-    if (it != shared_.end()) return isGuardOnCondition ? kNoRef : it->second;
+    IrRef found = shared_.find(key);
+    if (found != kNoRef) return isGuardOnCondition ? kNoRef : found;
     IrRef r = append(i);
-    shared_.emplace(key, r);
+    shared_.insert(key, r);
     return r;
   }
   return append(i);

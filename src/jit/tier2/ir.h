@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "vm/value.h"
@@ -115,20 +114,32 @@ class Trace {
   std::vector<TagBits> tagBits_;  // per instruction
   bool failingGuard_ = false;
   std::vector<Snapshot> snapshots_;
+  // The CSE table: pure instructions and established guards, by operation and operands.
+  // Open addressing with linear probing in one array: every emit looks up, and a node per
+  // entry (std::unordered_map) cost an allocation each, pointer chasing on lookups and a
+  // node-by-node copy where loop peeling copies the trace.
   struct Key {
     IrOp op;
     IrRef a, b, c;
     int64_t imm;
     bool operator==(const Key&) const = default;
   };
-  struct KeyHash {
-    size_t operator()(const Key& k) const {
-      uint64_t h = uint64_t(k.op) * 0x9E3779B97F4A7C15ull;
-      h ^= (uint64_t(k.a) << 1) ^ (uint64_t(k.b) << 21) ^ (uint64_t(k.c) << 41) ^ uint64_t(k.imm) * 31;
-      return size_t(h ^ (h >> 29));
-    }
+  class CseTable {
+   public:
+    IrRef find(const Key& k) const;
+    void insert(const Key& k, IrRef r);
+    void release();
+
+   private:
+    struct Entry {
+      Key key;
+      IrRef ref = kNoRef;  // kNoRef: empty
+    };
+    size_t indexOf(const Key& k) const;
+    std::vector<Entry> entries_;  // a power of two in size, at most half full
+    size_t used_ = 0;
   };
-  std::unordered_map<Key, IrRef, KeyHash> shared_;  // pure instructions and established guards
+  CseTable shared_;
 };
 
 }  // namespace som::tier2
