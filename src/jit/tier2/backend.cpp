@@ -111,7 +111,7 @@ void TraceAssembler::describeExits() {
   size_t count = t_.snapshots().size();
   exits_.maps = std::make_unique<ExitMap[]>(count);
   const void* shared = sharedExitHandler();
-  for (size_t s = 0; s < count; s++) exits_.maps[s] = {shared, &exits_, uint32_t(s)};
+  for (size_t s = 0; s < count; s++) exits_.maps[s] = {shared, &exits_, uint32_t(s), req_.exitTokens[s]};
 }
 
 // The PHIs' moves at the back edge, as one parallel assignment: through spill words when
@@ -169,9 +169,8 @@ void TraceAssembler::run() {
   levelFrames_ = 8 * stackWords_;
   stackWords_ += int32_t(levels * sizeof(Frame) / 8);
   exitLabels_.resize(t_.snapshots().size());
-  exitReturns_.resize(t_.snapshots().size());
   for (auto& l : exitLabels_) l = a_.newLabel();
-  for (auto& l : exitReturns_) l = a_.newLabel();
+  exitReturn_ = a_.newLabel();
   frameBytes_ = 8 * stackWords_ + ((stackWords_ % 2) ? 0 : 8);  // rsp 16-aligned at calls
   if (req_.parentFrameBytes < 0) {
     for (const Gp& r : kCalleeSaved) a_.push(r);
@@ -189,7 +188,8 @@ void TraceAssembler::run() {
   }
   // Exits: EXITs (taken at every return of an entry trace) get native stubs, other
   // exits compact ones (exit_map.h); either goes on through the exit's target slot: to
-  // its own return of the exit's token, or to a side trace.
+  // a side trace, or to the return, which answers the token of the exit whose map is in
+  // kAcc.
   describeExits();
   std::vector<bool> exitsAlways(exitLabels_.size(), false);
   for (IrRef n = 0; n < ins_.size(); n++)
@@ -199,10 +199,10 @@ void TraceAssembler::run() {
     a_.bind(exitLabels_[s]);
     if (exitsAlways[s] || !exits_.maps[s].stub) emitNativeExitStub(a_, exits_.maps[s]);
     else emitCompactExitStub(a_, exits_.maps[s]);
-    a_.bind(exitReturns_[s]);
-    a_.mov(rax, reinterpret_cast<uint64_t>(req_.exitTokens[s]));
-    a_.jmp(leave);
   }
+  a_.bind(exitReturn_);
+  a_.mov(rax, qword_ptr(kAcc, int32_t(offsetof(ExitMap, token))));
+  a_.jmp(leave);
   if (req_.adoptFrameBytes >= 0) {  // LINKs arriving with the loop's first root's frame
     a_.bind(adapt_);
     adjustFrame(req_.adoptFrameBytes, frameBytes_);
@@ -272,31 +272,36 @@ void TraceAssembler::instruction(IrRef n) {
     case IrOp::LT:
     case IrOp::LE:
     case IrOp::ULT:
-      load(kAcc, i.a);
-      a_.emit(Inst::kIdCmp, kAcc, source(i.b, kTmp));
-      if (i.op == IrOp::EQ) a_.sete(kAcc.r8());
-      else if (i.op == IrOp::LT) a_.setl(kAcc.r8());
-      else if (i.op == IrOp::LE) a_.setle(kAcc.r8());
-      else a_.setb(kAcc.r8());
-      a_.movzx(kAcc.r32(), kAcc.r8());
+      compare(i.a, i.b);
+      done = resultRegister(n);
+      if (i.op == IrOp::EQ) a_.sete(done.r8());
+      else if (i.op == IrOp::LT) a_.setl(done.r8());
+      else if (i.op == IrOp::LE) a_.setle(done.r8());
+      else a_.setb(done.r8());
+      a_.movzx(done.r32(), done.r8());
       break;
     case IrOp::SELECT:
       select(i);
       break;
     case IrOp::LOAD:
-    case IrOp::LOADF:
-      load(kAcc, i.a);
-      a_.mov(kAcc, qword_ptr(kAcc, int32_t(i.imm)));
+    case IrOp::LOADF: {
+      Gp base = inRegister(i.a, kAcc);
+      done = resultRegister(n);
+      a_.mov(done, qword_ptr(base, int32_t(i.imm)));
       break;
-    case IrOp::LOADB:
-      load(kAcc, i.a);
-      a_.movzx(kAcc.r32(), byte_ptr(kAcc, int32_t(i.imm)));
+    }
+    case IrOp::LOADB: {
+      Gp base = inRegister(i.a, kAcc);
+      done = resultRegister(n);
+      a_.movzx(done.r32(), byte_ptr(base, int32_t(i.imm)));
       break;
-    case IrOp::LOADX:
-      load(kAcc, i.a);
-      load(kTmp, i.b);
-      a_.mov(kAcc, qword_ptr(kAcc, kTmp, 3, int32_t(i.imm)));
+    }
+    case IrOp::LOADX: {
+      Gp base = inRegister(i.a, kAcc), index = inRegister(i.b, kTmp);
+      done = resultRegister(n);
+      a_.mov(done, qword_ptr(base, index, 3, int32_t(i.imm)));
       break;
+    }
     case IrOp::STORE:
       load(kAcc, i.a);
       load(kTmp, i.b);
@@ -472,12 +477,7 @@ bool TraceAssembler::guardOnComparison(IrRef guard) {
     }
     return true;
   }
-  Operand left = compared(i.a);
-  if (left.isMem() && loc_[i.b].kind == Location::Stack) {  // (no memory-to-memory cmp)
-    load(kAcc, i.a);
-    left = kAcc;
-  }
-  a_.emit(Inst::kIdCmp, left, source(i.b, kTmp));
+  compare(i.a, i.b);
   if (i.op == IrOp::EQ) leaveOnTrue ? a_.je(exit) : a_.jne(exit);
   else if (i.op == IrOp::LT) leaveOnTrue ? a_.jl(exit) : a_.jge(exit);
   else if (i.op == IrOp::LE) leaveOnTrue ? a_.jle(exit) : a_.jg(exit);
@@ -503,8 +503,8 @@ CompiledTrace compileTrace(const TraceRequest& request) {
                                                       : result.loopStart;
   result.frameBytes = assembler.frameBytes();
   result.codeBytes = code.codeSize();
-  for (size_t s = 0; s < assembler.exitReturns().size(); s++)
-    request.exitTargets[s] = base + code.labelOffsetFromBase(assembler.exitReturns()[s]);
+  const void* exitReturn = base + code.labelOffsetFromBase(assembler.exitReturn());
+  for (size_t s = 0; s < request.trace->snapshots().size(); s++) request.exitTargets[s] = exitReturn;
   if (request.log) result.disassembly = jit::disassemble(base, code.codeSize());
   return result;
 }

@@ -52,11 +52,14 @@ struct ExitWrite {
 
 struct TraceExits;
 
-// A compact stub jumps through `stub` (offset 0) with the map's address in r11.
+// A compact stub jumps through `stub` (offset 0) with the map's address in r11. Stubs go
+// on through the exit's target with it there too: the trace's one return reads the
+// exit's token from it (one return per exit made a sixth of the code of traces).
 struct ExitMap {
   const void* stub = nullptr;
   const TraceExits* exits = nullptr;
   uint32_t snapshot = 0;
+  const void* token = nullptr;  // what the exit answers when it leaves native code
 };
 
 // What a trace's exits need, kept with its code: where each IR value lives, and which

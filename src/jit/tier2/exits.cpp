@@ -167,6 +167,7 @@ const void* sharedExitHandler() {
     a.call(rax);
     a.mov(kSlots, qword_ptr(rsp, 8 * int32_t(kSlots.id())));
     a.mov(kFrame, qword_ptr(rsp, 8 * int32_t(kFrame.id())));
+    a.mov(kAcc, qword_ptr(rsp, 8 * int32_t(kAcc.id())));  // the map, for the return
     a.add(rsp, 8 * kSavedRegisters);
     a.jmp(rax);
     return static_cast<const void*>(jit::CodeCache::instance().add(code, "som-tier2 shared exit handler"));
@@ -203,8 +204,9 @@ void emitNativeExitStub(Assembler& a, const ExitMap& map) {
       a.mov(qword_ptr(kSlots, 8 * w.slot), kAcc);
     }
   });
-  a.mov(kAcc, reinterpret_cast<uint64_t>(map.exits->targets + map.snapshot));
-  a.jmp(qword_ptr(kAcc));
+  a.mov(kTmp, reinterpret_cast<uint64_t>(map.exits->targets + map.snapshot));
+  a.mov(kAcc, reinterpret_cast<uint64_t>(&map));  // (for the return)
+  a.jmp(qword_ptr(kTmp));
 }
 
 const void* compileNativeExitStub(const ExitMap& map, const std::string& name) {

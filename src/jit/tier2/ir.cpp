@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 #include "vm/universe.h"
 #include "vm/value.h"
@@ -125,6 +126,11 @@ int32_t Trace::addSnapshot(Snapshot s) {
 // Constant folding and algebraic simplification. Answers the replacement, or kNoRef to
 // emit `i` (possibly rewritten).
 IrRef Trace::fold(IrIns& i) {
+  // Commutative operations take a constant operand second, so that the rules below
+  // (x | 0, a comparison with a constant) see it and CSE finds 1 + x where it has x + 1.
+  bool commutative = i.op == IrOp::BAND || i.op == IrOp::BOR || i.op == IrOp::BXOR || i.op == IrOp::ADD ||
+                     i.op == IrOp::EQ;
+  if (commutative && isConstant(i.a) && !isConstant(i.b)) std::swap(i.a, i.b);
   bool ka = isConstant(i.a), kb = isConstant(i.b);
   uint64_t a = ka ? constant(i.a) : 0, b = kb ? constant(i.b) : 0;
   switch (i.op) {

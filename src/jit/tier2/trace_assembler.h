@@ -90,7 +90,7 @@ class TraceAssembler {
       : t_(*request.trace), a_(a), ins_(t_.instructions()), req_(request), exits_(exits) {}
   void run();
   int32_t frameBytes() const { return frameBytes_; }
-  const std::vector<Label>& exitReturns() const { return exitReturns_; }
+  const Label& exitReturn() const { return exitReturn_; }
   const Label& loopStart() const { return loop_; }
   const Label& adaptedStart() const { return adapt_; }
 
@@ -168,6 +168,24 @@ class TraceAssembler {
     std::abort();
   }
   void load(const Gp& dst, IrRef r) { loadLocation(a_, dst, loc_[r]); }
+  // The register that holds r, or `via` with r loaded into it.
+  Gp inRegister(IrRef r, const Gp& via) {
+    if (loc_[r].kind == Location::Register) return loc_[r].reg();
+    load(via, r);
+    return via;
+  }
+  // Where n's result is best computed: its own register (no value live at n has it),
+  // else kAcc, from where result() stores it.
+  Gp resultRegister(IrRef n) const { return loc_[n].kind == Location::Register ? loc_[n].reg() : kAcc; }
+  // Sets the flags as cmp a, b (no memory-to-memory form: a goes through kAcc then).
+  void compare(IrRef a, IrRef b) {
+    Operand left = compared(a);
+    if (left.isMem() && loc_[b].kind == Location::Stack) {
+      load(kAcc, a);
+      left = kAcc;
+    }
+    a_.emit(Inst::kIdCmp, left, source(b, kTmp));
+  }
   // An operand that cmp/test can take as the first one (never an immediate).
   Operand compared(IrRef r) {
     const Location& l = loc_[r];
@@ -245,7 +263,7 @@ class TraceAssembler {
   int32_t stackWords_ = 0;
   int32_t frameBytes_ = 0;
   std::vector<Label> exitLabels_;
-  std::vector<Label> exitReturns_;  // per exit: where its stub answers the exit's token
+  Label exitReturn_;  // where exits leave, answering the token of the map in kAcc
   Label loop_;
   Label adapt_;  // re-recorded roots: the entry for LINKs made for the loop's first root
   const TraceRequest& req_;
