@@ -4,8 +4,13 @@
 #include <gc/gc.h>
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "gc/heap.h"
@@ -294,4 +299,31 @@ TEST_F(HeapVmStack, LivePartOfVmStackIsARoot) {
   EXPECT_LT(links.alive(), 50u) << "words above stackHighWater kept objects alive";
   for (size_t i = 0; i < kObjs; i++) base[i] = Value();
   U.stackHighWater = saveHigh;
+}
+
+// The heap's growth is backed by huge pages (gc/huge_pages.cpp): a large private anonymous
+// mapping, as libgc makes when the heap grows, is advised for them (smaps flag "hg").
+TEST(HugePages, LargeAnonymousMappingsAreAdvised) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer intercepts mmap itself";
+#else
+  std::ifstream mode("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string modes;
+  if (!std::getline(mode, modes) || modes.find("[never]") != std::string::npos)
+    GTEST_SKIP() << "transparent huge pages are not available";
+  size_t length = size_t(8) << 20;
+  void* p = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(p, MAP_FAILED);
+  auto address = reinterpret_cast<uintptr_t>(p);
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line, flags;
+  bool inMapping = false;
+  while (std::getline(smaps, line)) {
+    unsigned long from, to;
+    if (std::sscanf(line.c_str(), "%lx-%lx", &from, &to) == 2) inMapping = from <= address && address < to;
+    else if (inMapping && line.rfind("VmFlags:", 0) == 0) flags = line;
+  }
+  munmap(p, length);
+  EXPECT_NE(flags.find(" hg"), std::string::npos) << flags;
+#endif
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <vector>
 
 #include "jit/tier2/ir.h"
 #include "vm/value.h"
@@ -89,6 +90,49 @@ TEST(TraceIr, AlgebraicIdentities) {
   EXPECT_EQ(t.emit(IrOp::SELECT, t.konst(1), x, c), x);
   EXPECT_EQ(t.emit(IrOp::SELECT, c, x, x), x);
   EXPECT_EQ(ops(t), "SLOAD KWORD KWORD KWORD EQ");  // the constants 0, 1 and 9, then x = 9
+}
+
+// A constant operand of a commutative operation goes second: 0 | x is x, and 1 + x is the
+// instruction x + 1 already emitted.
+TEST(TraceIr, CommutativeOperationsTakeTheirConstantSecond) {
+  Trace t;
+  IrRef x = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 1);
+  EXPECT_EQ(t.emit(IrOp::BOR, t.konst(0), x), x);
+  EXPECT_EQ(t.emit(IrOp::BXOR, t.konst(0), x), x);
+  EXPECT_EQ(t.emit(IrOp::ADD, t.konst(0), x), x);
+  IrRef inc = t.emit(IrOp::ADD, x, t.konst(1));
+  EXPECT_EQ(t.emit(IrOp::ADD, t.konst(1), x), inc);
+  IrRef isNine = t.emit(IrOp::EQ, t.konst(9), x);
+  EXPECT_EQ(t.instructions()[isNine].a, x);
+  EXPECT_EQ(t.emit(IrOp::EQ, x, t.konst(9)), isNine);
+  // (not the order of operands of an operation that is not commutative)
+  IrRef diff = t.emit(IrOp::SUB, t.konst(1), x);
+  EXPECT_EQ(t.instructions()[diff].b, x);
+}
+
+// The CSE table grows past its first size without losing entries: every instruction
+// emitted again is the one emitted first.
+TEST(TraceIr, SharingSurvivesTheTableGrowing) {
+  Trace t;
+  IrRef x = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 1);
+  std::vector<IrRef> sums;
+  for (uint64_t k = 1; k <= 2000; k++) sums.push_back(t.emit(IrOp::ADD, x, t.konst(k)));
+  size_t size = t.size();
+  for (uint64_t k = 1; k <= 2000; k++) EXPECT_EQ(t.emit(IrOp::ADD, x, t.konst(k)), sums[k - 1]);
+  EXPECT_EQ(t.size(), size);
+}
+
+// A sealed trace (compiled, kept for its exits) has the same instructions and snapshots.
+TEST(TraceIr, SealingKeepsInstructionsAndSnapshots) {
+  Trace t;
+  int32_t snap = t.addSnapshot({{{nullptr, 0, 11, 2}}, {{13, 0}}});
+  IrRef x = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 2);
+  t.emit(IrOp::GUARDT, t.emit(IrOp::EQ, t.emit(IrOp::BAND, x, t.konst(7)), t.konst(1)), kNoRef, kNoRef, 0, snap);
+  std::string before = t.dump();
+  t.seal();
+  EXPECT_EQ(t.dump(), before);
+  ASSERT_EQ(t.snapshots().size(), 1u);
+  EXPECT_EQ(t.snapshots()[0].frames[0].pc, 11u);
 }
 
 // A tag test repeated before its guard is the same instruction; after the guard held,

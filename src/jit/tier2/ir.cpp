@@ -278,7 +278,7 @@ IrRef Trace::emit(IrOp op, IrRef a, IrRef b, IrRef c, int64_t imm, int32_t snaps
   if (folded != kNoRef) return folded;
   bool isGuardOnCondition = op == IrOp::GUARDT || op == IrOp::GUARDF;
   if (isPure(op) || isGuardOnCondition) {
-    Key key{op, a, b, c, imm};
+    Key key{i.op, i.a, i.b, i.c, i.imm};  // (as folding left it: commuted, say)
     IrRef found = shared_.find(key);
     if (found != kNoRef) return isGuardOnCondition ? kNoRef : found;
     IrRef r = append(i);
