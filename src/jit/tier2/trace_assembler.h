@@ -103,6 +103,9 @@ class TraceAssembler {
   void writeLevelFrames(const Snapshot& s, const uint8_t* send);
   template <class F>
   void callNative(IrRef at, const void* fn, F&& setArguments);
+  template <class F>
+  void callOut(IrRef at, F&& emitCall);
+  void callMethod(IrRef n, Method* m, const uint8_t* send);
   bool emitted(IrRef n) const { return needed_[n] && !atExit_[n]; }
   // Calls f(r) for each operand of n, and if `snapshots`, for each value its snapshot lists.
   template <class F>
