@@ -80,7 +80,7 @@ void TraceAssembler::callMethod(IrRef n, Method* m, const uint8_t* send) {
   const IrIns& i = ins_[n];
   callOut(n, [&] {
     Label generic = a_.newLabel(), called = a_.newLabel();
-    if (!m->native) {  // (invoke() calls a native first; a CALLM's callee has none)
+    if (!m->native) {  // (invoke() would call a native first)
       a_.mov(kTmp, reinterpret_cast<uint64_t>(m));
       a_.mov(rax, qword_ptr(kTmp, int32_t(offsetof(Method, tier1Direct))));
       a_.test(rax, rax);
