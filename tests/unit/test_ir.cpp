@@ -6,7 +6,12 @@
 #include <vector>
 
 #include "jit/tier2/ir.h"
+#include "vm/objects.h"
+#include "vm/universe.h"
 #include "vm/value.h"
+
+// Object layouts use single inheritance from Object; their field offsets are read here.
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
 
 using namespace som::tier2;
 
@@ -244,6 +249,37 @@ TEST(TraceIr, LoadsOfWordsThatNeverChangeAreShared) {
   EXPECT_EQ(t.emit(IrOp::LOADB, self, kNoRef, kNoRef, 12), kind);
   EXPECT_NE(t.emit(IrOp::LOADF, self, kNoRef, kNoRef, 8), cls);  // another word
   EXPECT_EQ(ops(t), "SLOAD LOADF LOADB KWORD STORE LOADF");
+}
+
+// A context the trace made (NEWCTX) is read without loading: a variable holds the last
+// store into it, or nil before any; its outer context is known. Nothing is assumed past a
+// call, or past a store at the same offset through another reference (which can be the
+// same context only if it escaped). Then the context need not exist (regalloc.cpp).
+TEST(TraceIr, LoadsFromAContextTheTraceMadeAreForwarded) {
+  Trace t;
+  int32_t snap = t.addSnapshot({});
+  constexpr int64_t kVar0 = offsetof(som::Context, vars), kVar1 = kVar0 + 8;
+  IrRef x = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 1);
+  IrRef outer = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 2);
+  IrRef ctx = t.emit(IrOp::NEWCTX, outer, kNoRef, kNoRef, 0x1000);
+  IrRef before = t.emit(IrOp::LOAD, ctx, kNoRef, kNoRef, kVar0);
+  ASSERT_TRUE(t.isConstant(before));
+  EXPECT_EQ(t.constant(before), som::U.nil.raw());
+  EXPECT_EQ(t.emit(IrOp::LOADF, ctx, kNoRef, kNoRef, offsetof(som::Context, outer)), outer);
+  t.emit(IrOp::STORE, ctx, x, kNoRef, kVar0);
+  EXPECT_EQ(t.emit(IrOp::LOAD, ctx, kNoRef, kNoRef, kVar0), x);
+  EXPECT_EQ(t.constant(t.emit(IrOp::LOAD, ctx, kNoRef, kNoRef, kVar1)), som::U.nil.raw());
+  t.emit(IrOp::STORE, outer, t.konst(9), kNoRef, kVar1);  // another context, another offset
+  EXPECT_EQ(t.emit(IrOp::LOAD, ctx, kNoRef, kNoRef, kVar0), x);
+  t.emit(IrOp::STORE, outer, t.konst(9), kNoRef, kVar0);  // the same offset: may alias
+  IrRef aliased = t.emit(IrOp::LOAD, ctx, kNoRef, kNoRef, kVar0);
+  EXPECT_NE(aliased, x);
+  t.emit(IrOp::STORE, ctx, x, kNoRef, kVar0);
+  t.emit(IrOp::CALLM, t.konst(0x2000), t.konst(0x3000), kNoRef, 3, snap);
+  IrRef afterCall = t.emit(IrOp::LOAD, ctx, kNoRef, kNoRef, kVar0);
+  EXPECT_NE(afterCall, x);
+  EXPECT_EQ(ops(t),
+            "SLOAD SLOAD NEWCTX KWORD STORE KWORD STORE STORE LOAD STORE KWORD KWORD CALLM LOAD");
 }
 
 TEST(TraceIr, DumpShowsOperandsAndSnapshots) {

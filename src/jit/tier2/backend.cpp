@@ -145,6 +145,8 @@ void TraceAssembler::describeExits() {
   exits_.locations = loc_;
   exits_.atExit = atExit_;
   exits_.onlyGuard = onlyGuard_;
+  exits_.firstGuard = firstGuard_;
+  exits_.contextStores = contextStores_;
   exits_.closures = req_.closures;
   exits_.contexts = req_.contexts;
   exits_.targets = req_.exitTargets;

@@ -34,20 +34,30 @@ struct Location {
   asmjit::x86::Gp reg() const { return asmjit::x86::gpq(regId); }
 };
 
+// A variable of a context an exit makes: its offset in the Context, and its value.
+struct ExitField {
+  int32_t offset;
+  Location value;
+};
+
 // One word an exit writes: a VM stack slot (from the traced frame's slot 0), or the block
 // or context word of an inlined activation (`aside`).
 struct ExitWrite {
   enum Op : uint8_t {
-    Copy,       // a
-    BoxDouble,  // the Double with the bits in a
-    NewBlock,   // a block of method `imm` with outer context a and self b
-    Select      // a != 0 ? b : c
+    Copy,        // a
+    BoxDouble,   // the Double with the bits in a
+    NewBlock,    // a block of method `imm` with outer context a (or the context this exit
+                 // made for `outer`) and self b
+    NewContext,  // a context of method `imm` with outer context a and `fields` stored
+    Select       // a != 0 ? b : c
   } op = Copy;
   int32_t slot = 0;
   uint64_t* aside = nullptr;
   IrRef ref = kNoRef;  // the value: one computed here is computed once (one object)
+  IrRef outer = kNoRef;
   Location a, b, c;
   uint64_t imm = 0;
+  std::vector<ExitField> fields;
 };
 
 struct TraceExits;
@@ -70,30 +80,32 @@ struct TraceExits {
   std::vector<Location> locations;  // per IR instruction
   std::vector<bool> atExit;         // values computed by the exits that need them
   std::vector<IrRef> onlyGuard;     // per snapshot: its one guard, or kNoRef
+  std::vector<IrRef> firstGuard;    // per snapshot: its first guard (the state an exit
+                                    // makes contexts in: see regalloc.cpp)
+  std::vector<IrRef> contextStores; // the stores into contexts left to the exits, in order
   uint64_t* closures = nullptr;     // see TraceRequest
   uint64_t* contexts = nullptr;
   const void* const* targets = nullptr;  // per snapshot: where its exit goes on
   std::unique_ptr<ExitMap[]> maps;       // per snapshot
 
-  // Calls f(ExitWrite) for each word snapshot s's exit writes: the snapshot's slots,
-  // then the blocks and contexts of its inlined activations.
+  // Calls f(ExitWrite) for each word snapshot s's exit writes: the contexts of its
+  // inlined activations first (a block the exit makes may need one the exit makes), then
+  // their blocks, then the snapshot's slots.
   template <class F>
   void forEachWrite(uint32_t s, F&& f) const {
     const Snapshot& snapshot = trace->snapshots()[s];
+    for (bool contextsFirst : {true, false})
+      for (size_t k = 0; k < snapshot.frames.size(); k++) {
+        IrRef ref = contextsFirst ? snapshot.frames[k].context : snapshot.frames[k].closure;
+        if (ref == kNoRef) continue;
+        ExitWrite w = write(ref, s);
+        w.aside = (contextsFirst ? contexts : closures) + k;
+        f(w);
+      }
     for (auto& [slot, ref] : snapshot.slots) {
       ExitWrite w = write(ref, s);
       w.slot = int32_t(slot);
       f(w);
-    }
-    for (size_t k = 0; k < snapshot.frames.size(); k++) {
-      const std::pair<IrRef, uint64_t*> aside[] = {{snapshot.frames[k].closure, closures + k},
-                                                   {snapshot.frames[k].context, contexts + k}};
-      for (auto& [ref, word] : aside) {
-        if (ref == kNoRef) continue;
-        ExitWrite w = write(ref, s);
-        w.aside = word;
-        f(w);
-      }
     }
   }
   ExitWrite write(IrRef ref, uint32_t s) const;

@@ -37,19 +37,31 @@ const void* restoreExit(const ExitMap* map, const uint64_t* registers) {
   };
   Computed computed[16];
   size_t count = 0;
+  auto computedFor = [&](IrRef ref) {
+    size_t k = 0;
+    while (k < count && computed[k].ref != ref) k++;
+    return k;
+  };
   map->exits->forEachWrite(map->snapshot, [&](const ExitWrite& w) {
     uint64_t v = 0;
-    size_t k = 0;
-    while (k < count && computed[k].ref != w.ref) k++;
+    size_t k = computedFor(w.ref);
     if (w.op != ExitWrite::Copy && k < count) {
       v = computed[k].value;
     } else {
       switch (w.op) {
         case ExitWrite::Copy: v = valueAt(w.a, registers); break;
         case ExitWrite::BoxDouble: v = boxDoubleAtExit(valueAt(w.a, registers)); break;
-        case ExitWrite::NewBlock:
-          v = newBlockFromTrace(reinterpret_cast<Method*>(w.imm),
-                                reinterpret_cast<Context*>(valueAt(w.a, registers)), valueAt(w.b, registers));
+        case ExitWrite::NewBlock: {
+          // (an outer context made here was written first: forEachWrite)
+          uint64_t outer = w.outer != kNoRef ? computed[computedFor(w.outer)].value : valueAt(w.a, registers);
+          v = newBlockFromTrace(reinterpret_cast<Method*>(w.imm), reinterpret_cast<Context*>(outer),
+                                valueAt(w.b, registers));
+          break;
+        }
+        case ExitWrite::NewContext:
+          v = newContextFromTrace(reinterpret_cast<Method*>(w.imm), reinterpret_cast<Context*>(valueAt(w.a, registers)));
+          for (const ExitField& f : w.fields)
+            *reinterpret_cast<uint64_t*>(v + uint64_t(f.offset)) = valueAt(f.value, registers);
           break;
         case ExitWrite::Select:
           v = valueAt(w.a, registers) ? valueAt(w.b, registers) : valueAt(w.c, registers);
@@ -78,8 +90,19 @@ void callFromExit(Assembler& a, const void* fn, F&& setArguments) {
   for (size_t k = std::size(saved); k-- > 0;) a.pop(saved[k]);
 }
 
-// kAcc := the value a native stub writes for `w`.
-void emitValue(Assembler& a, const ExitWrite& w) {
+// dst := the word that `known` wrote earlier in the same native stub.
+void loadWritten(Assembler& a, const Gp& dst, const ExitWrite& known) {
+  if (known.aside) {
+    a.mov(dst, reinterpret_cast<uint64_t>(known.aside));
+    a.mov(dst, qword_ptr(dst));
+  } else {
+    a.mov(dst, qword_ptr(kSlots, 8 * known.slot));
+  }
+}
+
+// kAcc := the value a native stub writes for `w`; `outer` is the earlier write of the
+// context the exit made for a NewBlock's w.outer.
+void emitValue(Assembler& a, const ExitWrite& w, const ExitWrite* outer) {
   switch (w.op) {
     case ExitWrite::Copy:
       loadLocation(a, kAcc, w.a);
@@ -98,13 +121,25 @@ void emitValue(Assembler& a, const ExitWrite& w) {
       return;
     case ExitWrite::NewBlock:
       // (operands to scratch registers before the saves move rsp)
-      loadLocation(a, kTmp, w.a);
+      if (outer) loadWritten(a, kTmp, *outer);
+      else loadLocation(a, kTmp, w.a);
       loadLocation(a, kTmp2, w.b);
       callFromExit(a, reinterpret_cast<const void*>(&newBlockFromTrace), [&] {
         a.mov(rdi, w.imm);
         a.mov(rsi, kTmp);
         a.mov(rdx, kTmp2);
       });
+      return;
+    case ExitWrite::NewContext:
+      loadLocation(a, kTmp, w.a);
+      callFromExit(a, reinterpret_cast<const void*>(&newContextFromTrace), [&] {
+        a.mov(rdi, w.imm);
+        a.mov(rsi, kTmp);
+      });
+      for (const ExitField& f : w.fields) {
+        loadLocation(a, kTmp, f.value);
+        a.mov(qword_ptr(kAcc, f.offset), kTmp);
+      }
       return;
     case ExitWrite::BoxDouble: {
       Label slow = a.newLabel(), done = a.newLabel();
@@ -145,8 +180,24 @@ ExitWrite TraceExits::write(IrRef ref, uint32_t s) const {
     case IrOp::NEWBLK:
       w.op = ExitWrite::NewBlock;
       w.imm = uint64_t(i.imm);
-      w.a = locations[i.a];
+      if (atExit[i.a]) w.outer = i.a;
+      else w.a = locations[i.a];
       w.b = locations[i.b];
+      return w;
+    case IrOp::NEWCTX:
+      // Its variables as the trace's stores left them where the exit's state was taken.
+      w.op = ExitWrite::NewContext;
+      w.imm = uint64_t(i.imm);
+      w.a = locations[i.a];
+      for (IrRef store : contextStores) {
+        if (store >= firstGuard[s]) break;
+        const IrIns& st = trace->instructions()[store];
+        if (st.a != ref) continue;
+        auto same = std::find_if(w.fields.begin(), w.fields.end(),
+                                 [&](const ExitField& f) { return f.offset == int32_t(st.imm); });
+        if (same != w.fields.end()) same->value = locations[st.b];
+        else w.fields.push_back({int32_t(st.imm), locations[st.b]});
+      }
       return w;
     default:  // BOXD
       w.op = ExitWrite::BoxDouble;
@@ -185,16 +236,15 @@ void emitNativeExitStub(Assembler& a, const ExitMap& map) {
   // object): later writes read the word it went to.
   std::vector<ExitWrite> computed;
   map.exits->forEachWrite(map.snapshot, [&](const ExitWrite& w) {
-    auto known = std::find_if(computed.begin(), computed.end(), [&](const ExitWrite& c) { return c.ref == w.ref; });
-    if (w.op != ExitWrite::Copy && known != computed.end()) {
-      if (known->aside) {
-        a.mov(kTmp, reinterpret_cast<uint64_t>(known->aside));
-        a.mov(kAcc, qword_ptr(kTmp));
-      } else {
-        a.mov(kAcc, qword_ptr(kSlots, 8 * known->slot));
-      }
+    auto writeOf = [&](IrRef ref) {
+      auto k = std::find_if(computed.begin(), computed.end(), [&](const ExitWrite& c) { return c.ref == ref; });
+      return k == computed.end() ? nullptr : &*k;
+    };
+    const ExitWrite* known = writeOf(w.ref);
+    if (w.op != ExitWrite::Copy && known) {
+      loadWritten(a, kAcc, *known);
     } else {
-      emitValue(a, w);
+      emitValue(a, w, w.outer != kNoRef ? writeOf(w.outer) : nullptr);
       if (w.op != ExitWrite::Copy) computed.push_back(w);
     }
     if (w.aside) {

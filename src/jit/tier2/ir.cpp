@@ -208,6 +208,7 @@ IrRef Trace::fold(IrIns& i) {
       // What never changes in an object the trace knows is a constant too (a literal
       // String's length and characters, a global's class).
       if (isObjectConstant(i.a)) return konst(*reinterpret_cast<const uint64_t*>(a + uint64_t(i.imm)));
+      if (ins_[i.a].op == IrOp::NEWCTX && i.imm == int64_t(offsetof(Context, outer))) return ins_[i.a].a;
       if (ins_[i.a].op == IrOp::NEWBLK) {  // blocks are immutable: their fields are known
         const IrIns& block = ins_[i.a];
         if (i.imm == int64_t(offsetof(Object, cls)))
@@ -216,6 +217,9 @@ IrRef Trace::fold(IrIns& i) {
         if (i.imm == int64_t(offsetof(Block, outer))) return block.a;
         if (i.imm == int64_t(offsetof(Block, self))) return block.b;
       }
+      break;
+    case IrOp::LOAD:
+      if (ins_[i.a].op == IrOp::NEWCTX && i.imm >= int64_t(offsetof(Context, vars))) return contextVariable(i);
       break;
     case IrOp::UNBOXD:
       if (ka) return konst(std::bit_cast<uint64_t>(Value::fromRaw(a).asImmediateDouble()));
@@ -230,6 +234,25 @@ IrRef Trace::fold(IrIns& i) {
       break;
     default:
       break;
+  }
+  return kNoRef;
+}
+
+// Store-to-load forwarding for a context the trace made (NEWCTX): a variable holds what
+// the trace last stored there, or nil, as long as nothing else can have written it. Only
+// code that reaches the context through memory can, and for that the context (or a block
+// over it) must have escaped the trace's view: a call, or a store elsewhere at the same
+// offset (through a context loaded from memory), ends the search conservatively. With its
+// loads forwarded, a context that does not escape is left to the exits (regalloc.cpp).
+IrRef Trace::contextVariable(const IrIns& load) {
+  for (IrRef n = IrRef(ins_.size()); n-- > load.a;) {
+    const IrIns& i = ins_[n];
+    if (n == load.a) return konst(U.nil.raw());
+    if (i.op == IrOp::STORE && i.imm == load.imm) {
+      if (i.a == load.a) return i.b;
+      return kNoRef;
+    }
+    if (i.op == IrOp::CALLM || i.op == IrOp::STOREX) return kNoRef;
   }
   return kNoRef;
 }

@@ -105,6 +105,7 @@ class Trace {
 
  private:
   IrRef fold(IrIns& i);
+  IrRef contextVariable(const IrIns& load);
   IrRef append(const IrIns& i);
   TagBits deriveTagBits(const IrIns& i) const;
   void learnFromGuard(const IrIns& guard);

@@ -62,18 +62,33 @@ void TraceAssembler::computeLiveness() {
   }
 }
 
-// Boxed Doubles and Booleans that only snapshots use (and PHIs between such values) are
-// not computed in the trace: the exit stubs that write them compute them (materialize()),
+// Boxed Doubles, Booleans, blocks and contexts that only snapshots use (and PHIs between
+// such values) are not computed in the trace: the exit stubs that write them compute them,
 // from their operands. So the loop keeps doubles unboxed, and a boxed Double that has no
-// immediate form costs an allocation only if an exit needs it.
+// immediate form, a block or the context of an inlined method costs an allocation only if
+// an exit needs it. A context's variables are the stores into it (with its loads forwarded
+// to them, ir.cpp): they are left to the exits with it, which store the values that the
+// trace had stored where the exit's state was taken (before its snapshot's first guard).
 void TraceAssembler::findValuesOnlyExitsNeed() {
   size_t count = ins_.size();
   atExit_.assign(count, false);
   for (IrRef n = 0; n < count; n++) {
     const IrIns& i = ins_[n];
-    atExit_[n] = needed_[n] && (i.op == IrOp::BOXD || i.op == IrOp::NEWBLK ||
+    atExit_[n] = needed_[n] && (i.op == IrOp::BOXD || i.op == IrOp::NEWBLK || i.op == IrOp::NEWCTX ||
                                 (i.op == IrOp::SELECT && t_.isConstant(i.b) && t_.isConstant(i.c) &&
                                  !t_.isConstant(i.a)));
+  }
+  firstGuard_.assign(t_.snapshots().size(), kNoRef);
+  std::vector<IrRef> lastGuard(t_.snapshots().size(), kNoRef);
+  contextStores_.clear();
+  for (IrRef n = 0; n < count; n++) {
+    if (!needed_[n]) continue;
+    if (ins_[n].snapshot >= 0) {
+      size_t s = size_t(ins_[n].snapshot);
+      if (firstGuard_[s] == kNoRef) firstGuard_[s] = n;
+      lastGuard[s] = n;
+    }
+    if (isContextStore(n)) contextStores_.push_back(n);
   }
   // A call from inside inlined activations writes their frame records (with their blocks
   // and contexts) in the trace.
@@ -95,6 +110,7 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
     auto matches = [&](IrRef p, IrRef q) { return p == q || carried(p, q); };
     if (a.op != b.op || a.imm != b.imm || !matches(a.a, b.a)) return false;
     if (a.op == IrOp::SELECT) return a.b == b.b && a.c == b.c;
+    if (a.op == IrOp::NEWCTX) return false;  // (their variables differ)
     return a.op != IrOp::NEWBLK || matches(a.b, b.b);
   };
   for (bool changed = true; changed;) {
@@ -113,12 +129,40 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
           unsink(i.a);
           unsink(i.b);
         }
+      } else if (isContextStore(n) && atExit_[i.a]) {
+        unsink(i.b);  // (the store goes with its context)
+      } else if (i.op == IrOp::NEWBLK && atExit_[n] && ins_[i.a].op == IrOp::NEWCTX) {
+        unsink(i.b);  // (its context may be made by the exit too)
       } else {
-        // Exit stubs compute one level: what a computed value needs is computed in the trace.
+        // Exit stubs compute one level: what a computed value needs is computed in the
+        // trace (but a block's context, which an exit makes first).
         forEachOperand(n, false, unsink);
       }
     }
+    // An exit that makes a block over a context it makes writes the context first, as an
+    // inlined activation's (exit_map.h): else the context is made in the trace.
+    for (size_t s = 0; s < t_.snapshots().size(); s++) {
+      if (firstGuard_[s] == kNoRef) continue;
+      const Snapshot& snapshot = t_.snapshots()[s];
+      auto written = [&](IrRef r) {
+        for (const SnapFrame& f : snapshot.frames)
+          if (f.context == r) return true;
+        return false;
+      };
+      auto check = [&](IrRef r) {
+        if (r != kNoRef && atExit_[r] && ins_[r].op == IrOp::NEWBLK && atExit_[ins_[r].a] && !written(ins_[r].a))
+          unsink(ins_[r].a);
+      };
+      for (auto& [slot, ref] : snapshot.slots) check(ref);
+      for (const SnapFrame& f : snapshot.frames) check(f.closure);
+    }
+    // The guards of one snapshot must agree on a context's variables.
+    for (IrRef store : contextStores_)
+      for (size_t s = 0; s < t_.snapshots().size(); s++)
+        if (firstGuard_[s] != kNoRef && firstGuard_[s] < store && store < lastGuard[s]) unsink(ins_[store].a);
   }
+  std::erase_if(contextStores_, [&](IrRef store) { return !atExit_[ins_[store].a]; });
+  for (IrRef store : contextStores_) atExit_[store] = true;  // (not emitted)
   // Which guard a snapshot's stub is for, when only one guard uses it.
   onlyGuard_.assign(t_.snapshots().size(), kNoRef);
   std::vector<uint32_t> guards(t_.snapshots().size(), 0);
@@ -129,6 +173,10 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
     }
   for (size_t s = 0; s < guards.size(); s++)
     if (guards[s] != 1) onlyGuard_[s] = kNoRef;
+}
+
+bool TraceAssembler::isContextStore(IrRef n) const {
+  return ins_[n].op == IrOp::STORE && ins_[ins_[n].a].op == IrOp::NEWCTX;
 }
 
 bool TraceAssembler::conditionKnownAtExit(IrRef select, int32_t s) const {

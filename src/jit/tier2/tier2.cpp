@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compiler/disassembler.h"
+#include "gc/heap.h"
 #include "interp/bytecodes.h"
 #include "interp/interpreter.h"
 #include "jit/tier2/backend.h"
@@ -60,8 +61,12 @@ struct TraceRecord {
   CompiledTrace code;
   std::deque<Exit> exits;  // one per snapshot
   std::unique_ptr<const void*[]> exitTargets;
-  uint64_t closures[16] = {};  // written by exits: the blocks of inlined block activations
-  uint64_t contexts[16] = {};  // and the contexts of inlined activations that own one
+  // Written by exits: the blocks of inlined block activations, and the contexts of
+  // inlined activations that own one. In memory the collector scans: an exit that makes a
+  // block or a context writes it here, and may then allocate again.
+  uint64_t* closures = static_cast<uint64_t*>(heap::allocateImmortal(2 * kMaxFrames * sizeof(uint64_t)));
+  uint64_t* contexts = closures + kMaxFrames;
+  static constexpr size_t kMaxFrames = 16;
 };
 
 struct Loop {
@@ -132,13 +137,20 @@ void logTrace(const Frame& f, const TraceRecord& t, Recorder& rec, const std::st
   std::string end = rec.linkHeader()     ? "links to the trace of " + where(f.method, rec.linkHeader())
                     : rec.endedAtReturn() ? "exits at the return"
                                           : "loops";
+  // The allocations removed (and other values computed only by the exits that need them).
+  std::string atExits;
+  if (t.code.exits)
+    for (IrRef n = 0; n < t.code.exits->atExit.size(); n++)
+      if (t.code.exits->atExit[n])
+        atExits += (atExits.empty() ? "" : " ") + std::to_string(n) + ":" + kIrOps[uint8_t(t.ir.instructions()[n].op)].name;
   std::fprintf(stderr,
                "=== tier2 %s: %zu bytecodes, %zu IR instructions, %zu snapshots, %zu bytes; %s\n"
                "--- recorded bytecodes\n%s--- IR as recorded (folded, shared)\n%s--- IR optimized\n%s"
-               "--- native code\n%s\n",
+               "--- left to the exits\n%s\n--- native code\n%s\n",
                t.name.c_str(), rec.recordedPcs().size(), t.ir.size(), t.ir.snapshots().size(), t.code.codeBytes,
                end.c_str(), bytecodes.c_str(), recordedIr.c_str(),
-               recordedIr == t.ir.dump() ? "(the same)\n" : t.ir.dump().c_str(), t.code.disassembly.c_str());
+               recordedIr == t.ir.dump() ? "(the same)\n" : t.ir.dump().c_str(), atExits.empty() ? "(none)" : atExits.c_str(),
+               t.code.disassembly.c_str());
 }
 
 // Compiles a closed recording into a new trace of `loop`'s tree; `parent` is the exit a

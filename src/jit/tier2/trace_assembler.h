@@ -98,6 +98,7 @@ class TraceAssembler {
   void computeLiveness();
   void findValuesOnlyExitsNeed();
   bool conditionKnownAtExit(IrRef select, int32_t snapshot) const;
+  bool isContextStore(IrRef n) const;
   void describeExits();
   void select(const IrIns& i);  // kAcc := i.a ? i.b : i.c
   void writeLevelFrames(const Snapshot& s, const uint8_t* send);
@@ -144,8 +145,11 @@ class TraceAssembler {
     if (!atExit_[ref]) return f(ref);
     const IrIns& i = ins_[ref];
     if (i.op == IrOp::SELECT && conditionKnownAtExit(ref, s)) return;
-    f(i.a);
+    if (!atExit_[i.a]) f(i.a);  // (a block's context made there: written first)
     if (i.op == IrOp::NEWBLK) f(i.b);
+    if (i.op == IrOp::NEWCTX)
+      for (IrRef store : contextStores_)
+        if (store < firstGuard_[size_t(s)] && ins_[store].a == ref) f(ins_[store].b);
   }
   void allocate(IrRef n);
   void expire(IrRef n);
@@ -252,6 +256,8 @@ class TraceAssembler {
   std::vector<bool> needed_;
   std::vector<bool> atExit_;       // values computed by the exit stubs that need them
   std::vector<IrRef> onlyGuard_;   // per snapshot: its one emitted guard, or kNoRef
+  std::vector<IrRef> firstGuard_;  // per snapshot: its first guard
+  std::vector<IrRef> contextStores_;  // stores into contexts that the exits make
   std::vector<IrRef> sunkInto_;  // comparisons emitted at their guard
   IrRef head_ = kNoRef, loopEnd_ = kNoRef;  // a peeled loop's HEAD and LOOP
   int32_t phiTemps_ = 0;                   // spill words for the PHIs' parallel move
