@@ -9,6 +9,12 @@
 namespace som::tier2 {
 namespace {
 
+// What a native exit stub made and wrote aside (exit_map.h), while the stub runs: the
+// words aside are not scanned by the collector, and a later write of the same stub may
+// allocate. In static storage, which the collector scans; the stub clears it at the end.
+// Index: the aside word's, closures first (at most 16 of each: maxinline).
+uint64_t madeAside[2 * 16];
+
 // The shared handler saves all sixteen general registers (rsp's word unused), indexed by
 // register id, just below the trace's spill area.
 constexpr int kSavedRegisters = 16;
@@ -35,7 +41,7 @@ const void* restoreExit(const ExitMap* map, const uint64_t* registers) {
     IrRef ref;
     uint64_t value;
   };
-  Computed computed[16];
+  Computed computed[64];  // (on the native stack: the collector scans it)
   size_t count = 0;
   auto computedFor = [&](IrRef ref) {
     size_t k = 0;
@@ -67,7 +73,7 @@ const void* restoreExit(const ExitMap* map, const uint64_t* registers) {
           v = valueAt(w.a, registers) ? valueAt(w.b, registers) : valueAt(w.c, registers);
           break;
       }
-      // (past 16, a value written twice would be computed twice: no trace has that many)
+      // (past 64, a value written twice would be computed twice: no exit has that many)
       if (w.op != ExitWrite::Copy && count < std::size(computed)) computed[count++] = {w.ref, v};
     }
     if (w.aside) *w.aside = v;
@@ -235,6 +241,10 @@ void emitNativeExitStub(Assembler& a, const ExitMap& map) {
   // A value computed here is computed once (an allocation written to two words is one
   // object): later writes read the word it went to.
   std::vector<ExitWrite> computed;
+  std::vector<int32_t> keptAlive;
+  auto madeAsideIndex = [&](const ExitWrite& w) {
+    return int32_t(w.aside >= map.exits->contexts ? 16 + (w.aside - map.exits->contexts) : w.aside - map.exits->closures);
+  };
   map.exits->forEachWrite(map.snapshot, [&](const ExitWrite& w) {
     auto writeOf = [&](IrRef ref) {
       auto k = std::find_if(computed.begin(), computed.end(), [&](const ExitWrite& c) { return c.ref == ref; });
@@ -246,6 +256,11 @@ void emitNativeExitStub(Assembler& a, const ExitMap& map) {
     } else {
       emitValue(a, w, w.outer != kNoRef ? writeOf(w.outer) : nullptr);
       if (w.op != ExitWrite::Copy) computed.push_back(w);
+      if (w.op != ExitWrite::Copy && w.aside) {
+        keptAlive.push_back(madeAsideIndex(w));
+        a.mov(kTmp, reinterpret_cast<uint64_t>(madeAside + keptAlive.back()));
+        a.mov(qword_ptr(kTmp), kAcc);
+      }
     }
     if (w.aside) {
       a.mov(kTmp, reinterpret_cast<uint64_t>(w.aside));
@@ -254,6 +269,10 @@ void emitNativeExitStub(Assembler& a, const ExitMap& map) {
       a.mov(qword_ptr(kSlots, 8 * w.slot), kAcc);
     }
   });
+  for (int32_t k : keptAlive) {
+    a.mov(kTmp, reinterpret_cast<uint64_t>(madeAside + k));
+    a.mov(qword_ptr(kTmp), 0);
+  }
   a.mov(kTmp, reinterpret_cast<uint64_t>(map.exits->targets + map.snapshot));
   a.mov(kAcc, reinterpret_cast<uint64_t>(&map));  // (for the return)
   a.jmp(qword_ptr(kTmp));

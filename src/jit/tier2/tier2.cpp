@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "compiler/disassembler.h"
-#include "gc/heap.h"
 #include "interp/bytecodes.h"
 #include "interp/interpreter.h"
 #include "jit/tier2/backend.h"
@@ -62,11 +61,11 @@ struct TraceRecord {
   std::deque<Exit> exits;  // one per snapshot
   std::unique_ptr<const void*[]> exitTargets;
   // Written by exits: the blocks of inlined block activations, and the contexts of
-  // inlined activations that own one. In memory the collector scans: an exit that makes a
-  // block or a context writes it here, and may then allocate again.
-  uint64_t* closures = static_cast<uint64_t*>(heap::allocateImmortal(2 * kMaxFrames * sizeof(uint64_t)));
-  uint64_t* contexts = closures + kMaxFrames;
-  static constexpr size_t kMaxFrames = 16;
+  // inlined activations that own one. (The collector does not scan them: what they hold
+  // is read at once, and a stale word would keep garbage alive. Exit stubs keep what they
+  // make alive while they run: exits.cpp.)
+  uint64_t closures[16] = {};
+  uint64_t contexts[16] = {};
 };
 
 struct Loop {
