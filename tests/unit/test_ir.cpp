@@ -282,6 +282,45 @@ TEST(TraceIr, LoadsFromAContextTheTraceMadeAreForwarded) {
             "SLOAD SLOAD NEWCTX KWORD STORE KWORD STORE STORE LOAD STORE KWORD KWORD CALLM LOAD");
 }
 
+// Overflow checks that ranges prove unneeded: i < n for two SmallIntegers (tag 1) leaves
+// room for i + 1 (a raw step of 8); i <= n does once a guard says n < the largest word
+// less a step (emitted with the increment's snapshot: a peeled loop then checks its
+// invariant limit once, before the body). Without known tags, or for a step past 8,
+// the check stays.
+TEST(TraceIr, OverflowChecksThatRangesProveGo) {
+  Trace t;
+  int32_t snap = t.addSnapshot({});
+  auto smallInt = [&](int64_t slot) {
+    IrRef v = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, slot);
+    t.emit(IrOp::GUARDT, t.emit(IrOp::EQ, t.emit(IrOp::BAND, v, t.konst(7)), t.konst(1)), kNoRef, kNoRef, 0, snap);
+    return v;
+  };
+  IrRef i = smallInt(1), n = smallInt(2), j = smallInt(3), m = smallInt(4);
+  t.emit(IrOp::GUARDT, t.emit(IrOp::LT, i, n), kNoRef, kNoRef, 0, snap);
+  EXPECT_EQ(t.instructions()[t.emit(IrOp::ADDOV, i, t.konst(8), kNoRef, 0, snap)].op, IrOp::ADD);
+  EXPECT_EQ(t.instructions()[t.emit(IrOp::SUBOV, n, t.konst(8), kNoRef, 0, snap)].op, IrOp::SUB);
+  EXPECT_EQ(t.instructions()[t.emit(IrOp::ADDOV, i, t.konst(16), kNoRef, 0, snap)].op, IrOp::ADDOV);
+  EXPECT_EQ(t.instructions()[t.emit(IrOp::SUBOV, i, t.konst(8), kNoRef, 0, snap)].op, IrOp::SUBOV);
+
+  t.emit(IrOp::GUARDT, t.emit(IrOp::LE, j, m), kNoRef, kNoRef, 0, snap);
+  size_t before = t.size();
+  IrRef next = t.emit(IrOp::ADDOV, j, t.konst(8), kNoRef, 0, snap);
+  EXPECT_EQ(t.instructions()[next].op, IrOp::ADD);
+  EXPECT_EQ(ops(t).substr(ops(t).size() - std::string("GUARDT KWORD LT GUARDT ADD").size()),
+            "GUARDT KWORD LT GUARDT ADD");
+  EXPECT_EQ(t.instructions()[before + 1].a, m);  // the limit's guard
+  t.emit(IrOp::GUARDT, t.emit(IrOp::LE, next, m), kNoRef, kNoRef, 0, snap);
+  size_t again = t.size();
+  EXPECT_EQ(t.instructions()[t.emit(IrOp::ADDOV, next, t.konst(8), kNoRef, 0, snap)].op, IrOp::ADD);
+  EXPECT_EQ(t.size(), again + 1);  // the limit's guard is established: only the ADD
+
+  IrRef x = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 5);  // tags unknown
+  t.emit(IrOp::GUARDT, t.emit(IrOp::LT, x, t.konst(uint64_t(INT64_MAX))), kNoRef, kNoRef, 0, snap);
+  EXPECT_EQ(t.instructions()[t.emit(IrOp::ADDOV, x, t.konst(8), kNoRef, 0, snap)].op, IrOp::ADDOV);
+  t.emit(IrOp::GUARDT, t.emit(IrOp::LT, x, t.konst(uint64_t(INT64_MAX - 7))), kNoRef, kNoRef, 0, snap);
+  EXPECT_EQ(t.instructions()[t.emit(IrOp::ADDOV, x, t.konst(8), kNoRef, 0, snap)].op, IrOp::ADD);
+}
+
 TEST(TraceIr, DumpShowsOperandsAndSnapshots) {
   Trace t;
   int32_t snap = t.addSnapshot({{{nullptr, 0, 11, 2}}, {{13, 0}}});

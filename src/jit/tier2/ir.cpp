@@ -25,6 +25,10 @@ constexpr IrRef kHolds = kNoRef - 1;  // fold(): a guard known to hold, nothing 
 }  // namespace
 
 IrRef Trace::append(const IrIns& i) {
+  // (In a peeled loop's body, a value of the first iteration may stand for the previous
+  // trip's: what the first iteration's guards said of it as a limit's counter is gone.)
+  if (i.op == IrOp::HEAD)
+    for (TagBits& t : tagBits_) t.atMost = kNoRef;
   ins_.push_back(i);
   tagBits_.push_back(deriveTagBits(i));
   if (i.op == IrOp::GUARDT || i.op == IrOp::GUARDF) learnFromGuard(i);
@@ -79,6 +83,7 @@ Trace::TagBits Trace::deriveTagBits(const IrIns& i) const {
 // A guard that `(x & K) == C` (K within the tag bits) holds makes those bits of x known;
 // known ones of an AND and known zeros of an OR are known of both operands too.
 void Trace::learnFromGuard(const IrIns& guard) {
+  learnRange(guard);
   const IrIns& cond = ins_[guard.a];
   if (guard.op != IrOp::GUARDT || cond.op != IrOp::EQ || !isConstant(cond.b)) return;
   const IrIns& masked = ins_[cond.a];
@@ -86,6 +91,28 @@ void Trace::learnFromGuard(const IrIns& guard) {
   uint64_t k = constant(masked.b), c = constant(cond.b);
   if (k > 7 || (c & ~k) != 0) return;
   learn(masked.a, uint8_t(k), uint8_t(c));
+}
+
+// Range facts from a comparison that held: x < y where both have the same known tag bits
+// (two SmallIntegers, say) means x <= y - 8, so x has room above and y below; x <= K
+// for a constant K has room above when K does, and so on. Enough to drop the overflow
+// check of a loop counter's increment (`[i < n] whileTrue: [... i := i + 1]`).
+void Trace::learnRange(const IrIns& guard) {
+  const IrIns& cond = ins_[guard.a];
+  if (cond.op != IrOp::LT && cond.op != IrOp::LE) return;
+  // As `low < high` (strict) or `low <= high`: a failed LT is >=, a failed LE is >.
+  bool holds = guard.op == IrOp::GUARDT;
+  IrRef low = holds ? cond.a : cond.b, high = holds ? cond.b : cond.a;
+  bool strict = (cond.op == IrOp::LT) == holds;
+  constexpr int64_t kStep = 8;
+  // (a constant bound: low <= K - 1 when strict)
+  auto roomAbove = [&](IrRef r) { return isConstant(r) && int64_t(constant(r)) - strict <= INT64_MAX - kStep; };
+  auto roomBelow = [&](IrRef r) { return isConstant(r) && int64_t(constant(r)) + strict >= INT64_MIN + kStep; };
+  TagBits l = tagBits(low), h = tagBits(high);
+  bool stepApart = strict && l.mask == 7 && h.mask == 7 && l.bits == h.bits;  // high - low >= 8
+  if (stepApart || roomAbove(high) || (tagBits(high).room & kRoomAbove)) tagBits_[low].room |= kRoomAbove;
+  else if (!isConstant(high)) tagBits_[low].atMost = high;
+  if (stepApart || roomBelow(low) || (tagBits(low).room & kRoomBelow)) tagBits_[high].room |= kRoomBelow;
 }
 
 void Trace::learn(IrRef r, uint8_t mask, uint8_t bits) {
@@ -221,6 +248,23 @@ IrRef Trace::fold(IrIns& i) {
     case IrOp::LOAD:
       if (ins_[i.a].op == IrOp::NEWCTX && i.imm >= int64_t(offsetof(Context, vars))) return contextVariable(i);
       break;
+    case IrOp::ADDOV:
+    case IrOp::SUBOV: {
+      // A step of at most 8 from a value with room for it (learnRange) cannot overflow.
+      // A counter at most a limit (`i <= n` in to:do:) has room if the limit has: a guard
+      // says so, which a peeled loop establishes once, before its body (n is invariant).
+      if (!kb || int64_t(b) < -8 || int64_t(b) > 8) break;
+      bool up = (i.op == IrOp::ADDOV) == (int64_t(b) > 0);
+      IrRef limit = tagBits(i.a).atMost;
+      if (up && !(tagBits(i.a).room & kRoomAbove) && limit != kNoRef) {
+        IrRef roomy = emit(IrOp::LT, limit, konst(uint64_t(INT64_MAX - 7)));
+        emit(IrOp::GUARDT, roomy, kNoRef, kNoRef, 0, i.snapshot);  // (learns the limit's room)
+        if (tagBits(limit).room & kRoomAbove) tagBits_[i.a].room |= kRoomAbove;
+      }
+      if (tagBits(i.a).room & (up ? kRoomAbove : kRoomBelow))
+        return emit(i.op == IrOp::ADDOV ? IrOp::ADD : IrOp::SUB, i.a, i.b);
+      break;
+    }
     case IrOp::UNBOXD:
       if (ka) return konst(std::bit_cast<uint64_t>(Value::fromRaw(a).asImmediateDouble()));
       if (ins_[i.a].op == IrOp::BOXD) return ins_[i.a].a;  // the double just boxed

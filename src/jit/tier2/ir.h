@@ -98,8 +98,14 @@ class Trace {
   // What is known of the low three bits (the tag) of a value: `mask` says which bits are
   // known, `bits` their values. From constants, from the operations that made the value,
   // and from guards emitted so far (a tag test that held).
+  // Also what guards established of a value's range, for overflow checks (fold()): room
+  // above (adding up to 8, one SmallInteger step, cannot overflow) or below, and a value
+  // it is at most (a loop's limit), which has room above if a guard says so.
+  enum Room : uint8_t { kRoomAbove = 1, kRoomBelow = 2 };
   struct TagBits {
     uint8_t mask = 0, bits = 0;
+    uint8_t room = 0;
+    IrRef atMost = kNoRef;
   };
   TagBits tagBits(IrRef r) const { return r == kNoRef ? TagBits{} : tagBits_[r]; }
 
@@ -110,6 +116,7 @@ class Trace {
   TagBits deriveTagBits(const IrIns& i) const;
   void learnFromGuard(const IrIns& guard);
   void learn(IrRef r, uint8_t mask, uint8_t bits);
+  void learnRange(const IrIns& guard);
 
   std::vector<IrIns> ins_;
   std::vector<TagBits> tagBits_;  // per instruction

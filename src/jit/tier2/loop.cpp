@@ -114,7 +114,8 @@ bool peelLoop(Trace& t) {
   }
   for (IrRef r : carried) {
     Trace::TagBits before = tagsAtHead[r], after = t.tagBits(subst[r]);
-    if ((before.mask & ~after.mask) || ((before.bits ^ after.bits) & before.mask)) return false;
+    if ((before.mask & ~after.mask) || ((before.bits ^ after.bits) & before.mask) || (before.room & ~after.room))
+      return false;
   }
   for (IrRef r : carried) t.emit(IrOp::PHI, r, subst[r]);
   t.emit(IrOp::LOOP);
