@@ -282,6 +282,31 @@ TEST(TraceIr, LoadsFromAContextTheTraceMadeAreForwarded) {
             "SLOAD SLOAD NEWCTX KWORD STORE KWORD STORE STORE LOAD STORE KWORD KWORD CALLM LOAD");
 }
 
+// An Array the trace made (NEWARR) has a known class, kind and length, and its elements
+// at constant indices are read from the trace's stores; a store at an unknown index, or
+// a leaf primitive's call (it may write the Array, if it got it), ends what is known.
+TEST(TraceIr, LoadsFromAnArrayTheTraceMadeAreForwarded) {
+  Trace t;
+  IrRef x = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 1);
+  IrRef k = t.emit(IrOp::SLOAD, kNoRef, kNoRef, kNoRef, 2);
+  IrRef array = t.emit(IrOp::NEWARR, kNoRef, kNoRef, kNoRef, 3);
+  EXPECT_EQ(t.constant(t.emit(IrOp::LOADF, array, kNoRef, kNoRef, som::kArrayLengthOffset)), 3u);
+  EXPECT_EQ(t.constant(t.emit(IrOp::LOADB, array, kNoRef, kNoRef, offsetof(som::Object, kind))),
+            uint64_t(som::Kind::Array));
+  EXPECT_EQ(t.constant(t.emit(IrOp::BAND, array, t.konst(7))), 0u);  // a pointer
+  auto element = [&](IrRef index) { return t.emit(IrOp::LOADX, array, index, kNoRef, som::kArrayElementsOffset); };
+  EXPECT_EQ(t.constant(element(t.konst(1))), som::U.nil.raw());
+  t.emit(IrOp::STOREX, array, t.konst(1), x, som::kArrayElementsOffset);
+  EXPECT_EQ(element(t.konst(1)), x);
+  EXPECT_EQ(t.constant(element(t.konst(2))), som::U.nil.raw());
+  t.emit(IrOp::STOREX, array, k, x, som::kArrayElementsOffset);  // an unknown index
+  EXPECT_EQ(t.instructions()[element(t.konst(1))].op, IrOp::LOADX);
+  t.emit(IrOp::STOREX, array, t.konst(2), k, som::kArrayElementsOffset);
+  EXPECT_EQ(element(t.konst(2)), k);
+  t.emit(IrOp::CALLP, t.konst(0x1000), kNoRef, kNoRef, 4);
+  EXPECT_EQ(t.instructions()[element(t.konst(2))].op, IrOp::LOADX);
+}
+
 // Overflow checks that ranges prove unneeded: i < n for two SmallIntegers (tag 1) leaves
 // room for i + 1 (a raw step of 8); i <= n does once a guard says n < the largest word
 // less a step (emitted with the increment's snapshot: a peeled loop then checks its

@@ -146,7 +146,7 @@ void TraceAssembler::describeExits() {
   exits_.atExit = atExit_;
   exits_.onlyGuard = onlyGuard_;
   exits_.firstGuard = firstGuard_;
-  exits_.contextStores = contextStores_;
+  exits_.objectStores = objectStores_;
   exits_.closures = req_.closures;
   exits_.contexts = req_.contexts;
   exits_.targets = req_.exitTargets;
@@ -444,6 +444,9 @@ void TraceAssembler::instruction(IrRef n) {
         a_.mov(rdi, uint64_t(i.imm));
         a_.mov(rsi, kTmp);
       });
+      break;
+    case IrOp::NEWARR:
+      callNative(n, reinterpret_cast<const void*>(&newArrayFromTrace), [&] { a_.mov(rdi, uint64_t(i.imm)); });
       break;
     case IrOp::NEWBLK:
       // (operands to scratch registers before the call's saves move rsp)

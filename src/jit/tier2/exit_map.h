@@ -34,7 +34,8 @@ struct Location {
   asmjit::x86::Gp reg() const { return asmjit::x86::gpq(regId); }
 };
 
-// A variable of a context an exit makes: its offset in the Context, and its value.
+// A word of an object an exit makes (a context's variable, an Array's element): its
+// offset in the object, and its value.
 struct ExitField {
   int32_t offset;
   Location value;
@@ -49,6 +50,7 @@ struct ExitWrite {
     NewBlock,    // a block of method `imm` with outer context a (or the context this exit
                  // made for `outer`) and self b
     NewContext,  // a context of method `imm` with outer context a and `fields` stored
+    NewArray,    // an Array of `imm` elements with `fields` stored
     Select       // a != 0 ? b : c
   } op = Copy;
   int32_t slot = 0;
@@ -82,7 +84,8 @@ struct TraceExits {
   std::vector<IrRef> onlyGuard;     // per snapshot: its one guard, or kNoRef
   std::vector<IrRef> firstGuard;    // per snapshot: its first guard (the state an exit
                                     // makes contexts in: see regalloc.cpp)
-  std::vector<IrRef> contextStores; // the stores into contexts left to the exits, in order
+  std::vector<IrRef> objectStores;  // the stores into contexts and Arrays left to the
+                                    // exits, in order
   uint64_t* closures = nullptr;     // see TraceRequest
   uint64_t* contexts = nullptr;
   const void* const* targets = nullptr;  // per snapshot: where its exit goes on

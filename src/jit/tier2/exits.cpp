@@ -65,7 +65,10 @@ const void* restoreExit(const ExitMap* map, const uint64_t* registers) {
           break;
         }
         case ExitWrite::NewContext:
-          v = newContextFromTrace(reinterpret_cast<Method*>(w.imm), reinterpret_cast<Context*>(valueAt(w.a, registers)));
+        case ExitWrite::NewArray:
+          v = w.op == ExitWrite::NewArray
+                  ? newArrayFromTrace(w.imm)
+                  : newContextFromTrace(reinterpret_cast<Method*>(w.imm), reinterpret_cast<Context*>(valueAt(w.a, registers)));
           for (const ExitField& f : w.fields)
             *reinterpret_cast<uint64_t*>(v + uint64_t(f.offset)) = valueAt(f.value, registers);
           break;
@@ -137,11 +140,16 @@ void emitValue(Assembler& a, const ExitWrite& w, const ExitWrite* outer) {
       });
       return;
     case ExitWrite::NewContext:
-      loadLocation(a, kTmp, w.a);
-      callFromExit(a, reinterpret_cast<const void*>(&newContextFromTrace), [&] {
-        a.mov(rdi, w.imm);
-        a.mov(rsi, kTmp);
-      });
+    case ExitWrite::NewArray:
+      if (w.op == ExitWrite::NewArray) {
+        callFromExit(a, reinterpret_cast<const void*>(&newArrayFromTrace), [&] { a.mov(rdi, w.imm); });
+      } else {
+        loadLocation(a, kTmp, w.a);
+        callFromExit(a, reinterpret_cast<const void*>(&newContextFromTrace), [&] {
+          a.mov(rdi, w.imm);
+          a.mov(rsi, kTmp);
+        });
+      }
       for (const ExitField& f : w.fields) {
         loadLocation(a, kTmp, f.value);
         a.mov(qword_ptr(kAcc, f.offset), kTmp);
@@ -191,18 +199,20 @@ ExitWrite TraceExits::write(IrRef ref, uint32_t s) const {
       w.b = locations[i.b];
       return w;
     case IrOp::NEWCTX:
-      // Its variables as the trace's stores left them where the exit's state was taken.
-      w.op = ExitWrite::NewContext;
+    case IrOp::NEWARR:
+      // Its words as the trace's stores left them where the exit's state was taken.
+      w.op = i.op == IrOp::NEWCTX ? ExitWrite::NewContext : ExitWrite::NewArray;
       w.imm = uint64_t(i.imm);
-      w.a = locations[i.a];
-      for (IrRef store : contextStores) {
+      if (i.op == IrOp::NEWCTX) w.a = locations[i.a];
+      for (IrRef store : objectStores) {
         if (store >= firstGuard[s]) break;
         const IrIns& st = trace->instructions()[store];
         if (st.a != ref) continue;
-        auto same = std::find_if(w.fields.begin(), w.fields.end(),
-                                 [&](const ExitField& f) { return f.offset == int32_t(st.imm); });
-        if (same != w.fields.end()) same->value = locations[st.b];
-        else w.fields.push_back({int32_t(st.imm), locations[st.b]});
+        int32_t offset = int32_t(*trace->storeOffset(st));
+        Location value = locations[Trace::storedValue(st)];
+        auto same = std::find_if(w.fields.begin(), w.fields.end(), [&](const ExitField& f) { return f.offset == offset; });
+        if (same != w.fields.end()) same->value = value;
+        else w.fields.push_back({offset, value});
       }
       return w;
     default:  // BOXD

@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <utility>
 
 #include "vm/universe.h"
@@ -75,7 +76,8 @@ Trace::TagBits Trace::deriveTagBits(const IrIns& i) const {
       return {6, 0};  // 0 or 1
     case IrOp::BOXD: return {kAll, uint8_t(Tag::Double)};
     case IrOp::NEWBLK:
-    case IrOp::NEWCTX: return {kAll, uint8_t(Tag::Pointer)};
+    case IrOp::NEWCTX:
+    case IrOp::NEWARR: return {kAll, uint8_t(Tag::Pointer)};
     default: return {};
   }
 }
@@ -230,12 +232,17 @@ IrRef Trace::fold(IrIns& i) {
       break;
     case IrOp::LOADB:
       if (isObjectConstant(i.a)) return konst(*reinterpret_cast<const uint8_t*>(a + uint64_t(i.imm)));
+      if (ins_[i.a].op == IrOp::NEWARR && i.imm == int64_t(offsetof(Object, kind))) return konst(uint64_t(Kind::Array));
       break;
     case IrOp::LOADF:
       // What never changes in an object the trace knows is a constant too (a literal
       // String's length and characters, a global's class).
       if (isObjectConstant(i.a)) return konst(*reinterpret_cast<const uint64_t*>(a + uint64_t(i.imm)));
       if (ins_[i.a].op == IrOp::NEWCTX && i.imm == int64_t(offsetof(Context, outer))) return ins_[i.a].a;
+      if (ins_[i.a].op == IrOp::NEWARR) {
+        if (i.imm == kArrayLengthOffset) return konst(uint64_t(ins_[i.a].imm));
+        if (i.imm == int64_t(offsetof(Object, cls))) return konst(reinterpret_cast<uint64_t>(U.arrayClass));
+      }
       if (ins_[i.a].op == IrOp::NEWBLK) {  // blocks are immutable: their fields are known
         const IrIns& block = ins_[i.a];
         if (i.imm == int64_t(offsetof(Object, cls)))
@@ -246,7 +253,10 @@ IrRef Trace::fold(IrIns& i) {
       }
       break;
     case IrOp::LOAD:
-      if (ins_[i.a].op == IrOp::NEWCTX && i.imm >= int64_t(offsetof(Context, vars))) return contextVariable(i);
+      if (ins_[i.a].op == IrOp::NEWCTX && i.imm >= int64_t(offsetof(Context, vars))) return storedWord(i.a, i.imm);
+      break;
+    case IrOp::LOADX:
+      if (ins_[i.a].op == IrOp::NEWARR && kb) return storedWord(i.a, i.imm + 8 * int64_t(b));
       break;
     case IrOp::ADDOV:
     case IrOp::SUBOV: {
@@ -282,23 +292,32 @@ IrRef Trace::fold(IrIns& i) {
   return kNoRef;
 }
 
-// Store-to-load forwarding for a context the trace made (NEWCTX): a variable holds what
-// the trace last stored there, or nil, as long as nothing else can have written it. Only
-// code that reaches the context through memory can, and for that the context (or a block
-// over it) must have escaped the trace's view: a call, or a store elsewhere at the same
-// offset (through a context loaded from memory), ends the search conservatively. With its
-// loads forwarded, a context that does not escape is left to the exits (regalloc.cpp).
-IrRef Trace::contextVariable(const IrIns& load) {
-  for (IrRef n = IrRef(ins_.size()); n-- > load.a;) {
+// Store-to-load forwarding for an object the trace made (a context's variable, an Array's
+// element at a constant index): the word holds what the trace last stored there, or nil,
+// as long as nothing else can have written it. Only code that reaches the object through
+// memory can, and for that the object (or a block over a context) must have escaped the
+// trace's view: a call (a leaf primitive too, for an Array), or a store elsewhere that may
+// hit the same word (through a reference loaded from memory), ends the search
+// conservatively. With its loads forwarded, an object that does not escape is left to
+// the exits (regalloc.cpp).
+IrRef Trace::storedWord(IrRef object, int64_t offset) {
+  bool isArray = ins_[object].op == IrOp::NEWARR;
+  for (IrRef n = IrRef(ins_.size()); n-- > object;) {
+    if (n == object) return konst(U.nil.raw());
     const IrIns& i = ins_[n];
-    if (n == load.a) return konst(U.nil.raw());
-    if (i.op == IrOp::STORE && i.imm == load.imm) {
-      if (i.a == load.a) return i.b;
-      return kNoRef;
-    }
-    if (i.op == IrOp::CALLM || i.op == IrOp::STOREX) return kNoRef;
+    if (i.op == IrOp::CALLM || (isArray && i.op == IrOp::CALLP)) return kNoRef;
+    if (i.op != IrOp::STORE && i.op != IrOp::STOREX) continue;
+    std::optional<int64_t> at = storeOffset(i);
+    if (at && *at != offset) continue;
+    return at && i.a == object ? storedValue(i) : kNoRef;
   }
   return kNoRef;
+}
+
+std::optional<int64_t> Trace::storeOffset(const IrIns& store) const {
+  if (store.op == IrOp::STORE) return store.imm;
+  if (isConstant(store.b)) return store.imm + 8 * int64_t(constant(store.b));
+  return std::nullopt;
 }
 
 size_t Trace::CseTable::indexOf(const Key& k) const {

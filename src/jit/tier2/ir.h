@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,11 @@ class Trace {
   // of the VM's memory, and touching it for the first time cost more than the GC did.
   void seal();
 
+  // A STORE's or STOREX's word, as an offset from its base when known (a constant index),
+  // and the value it stores.
+  std::optional<int64_t> storeOffset(const IrIns& store) const;
+  static IrRef storedValue(const IrIns& store) { return store.op == IrOp::STORE ? store.b : store.c; }
+
   bool isConstant(IrRef r) const { return r != kNoRef && ins_[r].op == IrOp::KWORD; }
   uint64_t constant(IrRef r) const { return uint64_t(ins_[r].imm); }
   // A constant object that the trace reads (a literal, a global): unless a guard before
@@ -111,7 +117,7 @@ class Trace {
 
  private:
   IrRef fold(IrIns& i);
-  IrRef contextVariable(const IrIns& load);
+  IrRef storedWord(IrRef object, int64_t offset);
   IrRef append(const IrIns& i);
   TagBits deriveTagBits(const IrIns& i) const;
   void learnFromGuard(const IrIns& guard);

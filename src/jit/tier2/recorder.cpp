@@ -620,6 +620,27 @@ Recorder::Step Recorder::enterLevel(const uint8_t* p, Method* target, Value* arg
   return Step::Next;
 }
 
+// `Array new: n` for a constant n (a literal: `Array with:with:` says `self new: 2`) is
+// NEWARR: its length, class and kind are known to the trace, its elements at constant
+// indices are read from the trace's stores, and when it does not escape the trace does
+// not make it (regalloc.cpp). The send's class guard makes the receiver Array itself
+// (a metaclass has one instance); a subclass's `new:` makes an instance of the subclass.
+// Up to 16 elements: an exit writes each stored one.
+bool Recorder::recordArrayAllocation(Method* target) {
+  constexpr int64_t kMaxElements = 16;
+  if (target->signature->view() != "new:") return false;
+  RecordMode mode{*this, trace_};
+  RecordMode::V receiver = mode.peek(1), length = mode.peek(0);
+  if (receiver.v != Value::fromObject(U.arrayClass) || !trace_.isConstant(length.ref) || !length.v.isSmallInt())
+    return false;
+  int64_t n = length.v.asSmallInt();
+  if (n < 0 || n > kMaxElements) return false;
+  Value array = Value::fromObject(newArray(uint64_t(n)));  // (what the send answers now)
+  mode.drop(2);
+  mode.push({array, trace_.emit(IrOp::NEWARR, kNoRef, kNoRef, kNoRef, n)});
+  return true;
+}
+
 // A send of a leaf primitive, from a send bytecode or an intrinsic's slow path: its fast
 // path inlined where it has one, else a call.
 void Recorder::recordPrimitive(Method* target, uint32_t argc) {
@@ -633,6 +654,7 @@ void Recorder::recordPrimitive(Method* target, uint32_t argc) {
 // primitive raises the error).
 bool Recorder::recordInlinedPrimitive(Method* target) {
   if (target->holder == U.stringClass) return recordStringEquality(target);
+  if (target->holder == U.arrayClass->cls) return recordArrayAllocation(target);
   bool onDoubles = target->holder == U.doubleClass;
   if (!onDoubles && target->holder != U.integerClass) return false;
   std::string_view selector = target->signature->view();

@@ -89,6 +89,7 @@ class Recorder {
   void recordLeafCall(Method* target, uint32_t argc);
   bool recordInlinedPrimitive(Method* target);
   bool recordStringEquality(Method* target);
+  bool recordArrayAllocation(Method* target);
   Step recordCallOut(const uint8_t* p, Method* target, uint32_t argc);
   Step recordReturn(bool self);
   bool canStopHere() const;

@@ -21,7 +21,7 @@ void TraceAssembler::computeLiveness() {
   for (IrRef n = IrRef(count); n-- > 0;) {
     IrOp op = ins_[n].op;
     bool removable = (kIrOps[uint8_t(op)].flags & Pure) || op == IrOp::LOAD || op == IrOp::LOADB ||
-                     op == IrOp::LOADX || op == IrOp::NEWBLK || op == IrOp::NEWCTX;
+                     op == IrOp::LOADX || op == IrOp::NEWBLK || op == IrOp::NEWCTX || op == IrOp::NEWARR;
     if (!removable) needed_[n] = true;
     if (needed_[n])
       forEachOperand(n, true, [&](IrRef r) { needed_[r] = true; });
@@ -62,25 +62,27 @@ void TraceAssembler::computeLiveness() {
   }
 }
 
-// Boxed Doubles, Booleans, blocks and contexts that only snapshots use (and PHIs between
-// such values) are not computed in the trace: the exit stubs that write them compute them,
-// from their operands. So the loop keeps doubles unboxed, and a boxed Double that has no
-// immediate form, a block or the context of an inlined method costs an allocation only if
-// an exit needs it. A context's variables are the stores into it (with its loads forwarded
-// to them, ir.cpp): they are left to the exits with it, which store the values that the
-// trace had stored where the exit's state was taken (before its snapshot's first guard).
+// Boxed Doubles, Booleans, blocks, contexts and Arrays that only snapshots use (and PHIs
+// between such values) are not computed in the trace: the exit stubs that write them
+// compute them, from their operands. So the loop keeps doubles unboxed, and a boxed Double
+// that has no immediate form, a block, the context of an inlined method or a temporary
+// Array costs an allocation only if an exit needs it. A context's variables and an Array's
+// elements are the stores into them (with the loads forwarded to them, ir.cpp): they are
+// left to the exits too, which store the values that the trace had stored where the
+// exit's state was taken (before its snapshot's first guard).
 void TraceAssembler::findValuesOnlyExitsNeed() {
   size_t count = ins_.size();
   atExit_.assign(count, false);
   for (IrRef n = 0; n < count; n++) {
     const IrIns& i = ins_[n];
     atExit_[n] = needed_[n] && (i.op == IrOp::BOXD || i.op == IrOp::NEWBLK || i.op == IrOp::NEWCTX ||
+                                i.op == IrOp::NEWARR ||
                                 (i.op == IrOp::SELECT && t_.isConstant(i.b) && t_.isConstant(i.c) &&
                                  !t_.isConstant(i.a)));
   }
   firstGuard_.assign(t_.snapshots().size(), kNoRef);
   std::vector<IrRef> lastGuard(t_.snapshots().size(), kNoRef);
-  contextStores_.clear();
+  objectStores_.clear();
   for (IrRef n = 0; n < count; n++) {
     if (!needed_[n]) continue;
     if (ins_[n].snapshot >= 0) {
@@ -88,7 +90,7 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
       if (firstGuard_[s] == kNoRef) firstGuard_[s] = n;
       lastGuard[s] = n;
     }
-    if (isContextStore(n)) contextStores_.push_back(n);
+    if (isObjectStore(n)) objectStores_.push_back(n);
   }
   // A call from inside inlined activations writes their frame records (with their blocks
   // and contexts) in the trace.
@@ -110,7 +112,7 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
     auto matches = [&](IrRef p, IrRef q) { return p == q || carried(p, q); };
     if (a.op != b.op || a.imm != b.imm || !matches(a.a, b.a)) return false;
     if (a.op == IrOp::SELECT) return a.b == b.b && a.c == b.c;
-    if (a.op == IrOp::NEWCTX) return false;  // (their variables differ)
+    if (a.op == IrOp::NEWCTX || a.op == IrOp::NEWARR) return false;  // (their words differ)
     return a.op != IrOp::NEWBLK || matches(a.b, b.b);
   };
   for (bool changed = true; changed;) {
@@ -129,8 +131,8 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
           unsink(i.a);
           unsink(i.b);
         }
-      } else if (isContextStore(n) && atExit_[i.a]) {
-        unsink(i.b);  // (the store goes with its context)
+      } else if (isObjectStore(n) && atExit_[i.a]) {
+        unsink(Trace::storedValue(i));  // (the store goes with its object)
       } else if (i.op == IrOp::NEWBLK && atExit_[n] && ins_[i.a].op == IrOp::NEWCTX) {
         unsink(i.b);  // (its context may be made by the exit too)
       } else {
@@ -156,13 +158,13 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
       for (auto& [slot, ref] : snapshot.slots) check(ref);
       for (const SnapFrame& f : snapshot.frames) check(f.closure);
     }
-    // The guards of one snapshot must agree on a context's variables.
-    for (IrRef store : contextStores_)
+    // The guards of one snapshot must agree on an object's words.
+    for (IrRef store : objectStores_)
       for (size_t s = 0; s < t_.snapshots().size(); s++)
         if (firstGuard_[s] != kNoRef && firstGuard_[s] < store && store < lastGuard[s]) unsink(ins_[store].a);
   }
-  std::erase_if(contextStores_, [&](IrRef store) { return !atExit_[ins_[store].a]; });
-  for (IrRef store : contextStores_) atExit_[store] = true;  // (not emitted)
+  std::erase_if(objectStores_, [&](IrRef store) { return !atExit_[ins_[store].a]; });
+  for (IrRef store : objectStores_) atExit_[store] = true;  // (not emitted)
   // Which guard a snapshot's stub is for, when only one guard uses it.
   onlyGuard_.assign(t_.snapshots().size(), kNoRef);
   std::vector<uint32_t> guards(t_.snapshots().size(), 0);
@@ -175,8 +177,11 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
     if (guards[s] != 1) onlyGuard_[s] = kNoRef;
 }
 
-bool TraceAssembler::isContextStore(IrRef n) const {
-  return ins_[n].op == IrOp::STORE && ins_[ins_[n].a].op == IrOp::NEWCTX;
+// A store into a context or (at a constant index) an Array that the trace made.
+bool TraceAssembler::isObjectStore(IrRef n) const {
+  const IrIns& i = ins_[n];
+  if (i.op == IrOp::STORE) return ins_[i.a].op == IrOp::NEWCTX;
+  return i.op == IrOp::STOREX && ins_[i.a].op == IrOp::NEWARR && t_.isConstant(i.b);
 }
 
 bool TraceAssembler::conditionKnownAtExit(IrRef select, int32_t s) const {

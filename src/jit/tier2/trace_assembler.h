@@ -83,6 +83,7 @@ inline uint64_t callFromInlinedLevels(Method* m, Value* args, Frame* levels, uin
 inline uint64_t newContextFromTrace(Method* m, Context* outer) {
   return reinterpret_cast<uint64_t>(newContext(m->numContextVars, outer, nullptr));
 }
+inline uint64_t newArrayFromTrace(uint64_t length) { return Value::fromObject(newArray(length)).raw(); }
 
 class TraceAssembler {
  public:
@@ -98,7 +99,7 @@ class TraceAssembler {
   void computeLiveness();
   void findValuesOnlyExitsNeed();
   bool conditionKnownAtExit(IrRef select, int32_t snapshot) const;
-  bool isContextStore(IrRef n) const;
+  bool isObjectStore(IrRef n) const;
   void describeExits();
   void select(const IrIns& i);  // kAcc := i.a ? i.b : i.c
   void writeLevelFrames(const Snapshot& s, const uint8_t* send);
@@ -145,11 +146,11 @@ class TraceAssembler {
     if (!atExit_[ref]) return f(ref);
     const IrIns& i = ins_[ref];
     if (i.op == IrOp::SELECT && conditionKnownAtExit(ref, s)) return;
-    if (!atExit_[i.a]) f(i.a);  // (a block's context made there: written first)
+    if (i.a != kNoRef && !atExit_[i.a]) f(i.a);  // (a block's context made there: written first)
     if (i.op == IrOp::NEWBLK) f(i.b);
-    if (i.op == IrOp::NEWCTX)
-      for (IrRef store : contextStores_)
-        if (store < firstGuard_[size_t(s)] && ins_[store].a == ref) f(ins_[store].b);
+    if (i.op == IrOp::NEWCTX || i.op == IrOp::NEWARR)
+      for (IrRef store : objectStores_)
+        if (store < firstGuard_[size_t(s)] && ins_[store].a == ref) f(Trace::storedValue(ins_[store]));
   }
   void allocate(IrRef n);
   void expire(IrRef n);
@@ -257,7 +258,7 @@ class TraceAssembler {
   std::vector<bool> atExit_;       // values computed by the exit stubs that need them
   std::vector<IrRef> onlyGuard_;   // per snapshot: its one emitted guard, or kNoRef
   std::vector<IrRef> firstGuard_;  // per snapshot: its first guard
-  std::vector<IrRef> contextStores_;  // stores into contexts that the exits make
+  std::vector<IrRef> objectStores_;  // stores into contexts and Arrays that the exits make
   std::vector<IrRef> sunkInto_;  // comparisons emitted at their guard
   IrRef head_ = kNoRef, loopEnd_ = kNoRef;  // a peeled loop's HEAD and LOOP
   int32_t phiTemps_ = 0;                   // spill words for the PHIs' parallel move
