@@ -16,7 +16,11 @@
 //     that looked through such a value's definition stay right, because the PHI carries
 //     the matching value of the previous trip through the body;
 //   - the body's snapshots add, for every slot the first iteration wrote, its current
-//     value, since nothing is stored to memory inside the loop any more.
+//     value, since nothing is stored to memory inside the loop any more; but not the
+//     traced method's locals that are dead where the exit resumes (written before they
+//     are read on every path from there): else a local that each trip assigns afresh
+//     (`p := Array with: i with: j`) would carry the previous trip's value to the body's
+//     exits before the assignment, a PHI that keeps the value alive and made.
 //
 // The tags the body relied on for a PHI's value must hold for the value the PHI brings
 // around (by construction they do: the body repeats the first iteration's operations and
@@ -25,8 +29,44 @@
 
 #include <map>
 #include <set>
+#include <vector>
+
+#include "interp/bytecodes.h"
+#include "vm/objects.h"
 
 namespace som::tier2 {
+namespace {
+
+// Whether frame slot `slot` of an activation of m is written before it is read on every
+// path from bytecode `pc` (a return ends a path). Unsure (too many bytecodes to follow)
+// means live.
+bool deadAt(const Method* m, uint32_t pc, uint32_t slot) {
+  std::vector<uint32_t> pending = {pc};
+  std::set<uint32_t> seen;
+  while (!pending.empty()) {
+    uint32_t at = pending.back();
+    pending.pop_back();
+    if (!seen.insert(at).second) continue;
+    if (seen.size() > 512) return false;
+    const uint8_t* p = m->code + at;
+    uint8_t bc = *p;
+    if (bc == BC_PUSH_SLOT && p[1] == slot) return false;
+    if ((bc == BC_POP_SLOT && p[1] == slot) || kBytecodes[bc].kind == BcKind::Return) continue;
+    uint32_t next = at + kBytecodes[bc].length;
+    switch (kBytecodes[bc].kind) {
+      case BcKind::Jump: pending.push_back(next + readU16(p + 1)); break;
+      case BcKind::LoopBack: pending.push_back(next - readU16(p + 1)); break;
+      case BcKind::Branch:
+        pending.push_back(next + readU16(p + 1));
+        pending.push_back(next);
+        break;
+      default: pending.push_back(next); break;
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 bool peelLoop(Trace& t) {
   const std::vector<IrIns> recorded = t.instructions();
@@ -56,13 +96,22 @@ bool peelLoop(Trace& t) {
     auto it = bodySnapshots.find(s);
     if (it != bodySnapshots.end()) return it->second;
     Snapshot copy = t.snapshots()[size_t(s)];
+    const SnapFrame* frame = copy.frames.empty() ? nullptr : &copy.frames[0];
+    auto dead = [&](uint32_t slot) {
+      if (!frame || !frame->method) return false;
+      const SnapFrame& traced = *frame;
+      uint32_t local = slot - traced.base;
+      return slot >= traced.base && local >= traced.method->numArgs &&
+             local < uint32_t(traced.method->numArgs) + traced.method->numLocals && deadAt(traced.method, traced.pc, local);
+    };
     std::set<uint32_t> listed;
     for (auto& [slot, ref] : copy.slots) {
       ref = sub(ref);
       listed.insert(slot);
     }
+    std::erase_if(copy.slots, [&](const std::pair<uint32_t, IrRef>& s) { return dead(s.first); });
     for (int64_t slot : storedAtEnd)
-      if (!listed.count(uint32_t(slot))) copy.slots.push_back({uint32_t(slot), slotAtEnd[slot]});
+      if (!listed.count(uint32_t(slot)) && !dead(uint32_t(slot))) copy.slots.push_back({uint32_t(slot), slotAtEnd[slot]});
     for (SnapFrame& f : copy.frames) {
       f.closure = sub(f.closure);
       f.context = sub(f.context);
