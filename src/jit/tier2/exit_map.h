@@ -49,8 +49,9 @@ struct ExitWrite {
     BoxDouble,   // the Double with the bits in a
     NewBlock,    // a block of method `imm` with outer context a (or the context this exit
                  // made for `outer`) and self b
-    NewContext,  // a context of method `imm` with outer context a and `fields` stored
-    NewArray,    // an Array of `imm` elements with `fields` stored
+    NewContext,  // a context of method `imm` with outer context a, its words stored
+                 // (TraceExits::forEachField)
+    NewArray,    // an Array of `imm` elements, its words stored
     Select       // a != 0 ? b : c
   } op = Copy;
   int32_t slot = 0;
@@ -59,7 +60,6 @@ struct ExitWrite {
   IrRef outer = kNoRef;
   Location a, b, c;
   uint64_t imm = 0;
-  std::vector<ExitField> fields;
 };
 
 struct TraceExits;
@@ -112,6 +112,18 @@ struct TraceExits {
     }
   }
   ExitWrite write(IrRef ref, uint32_t s) const;
+
+  // Calls f(ExitField) for each word that snapshot s's exit stores into object `ref`
+  // (a NewContext or NewArray write): the trace's stores into it before the snapshot's
+  // first guard, in order (a later store to the same word wins, as in the trace).
+  template <class F>
+  void forEachField(IrRef ref, uint32_t s, F&& f) const {
+    for (IrRef store : objectStores) {
+      if (store >= firstGuard[s]) break;
+      const IrIns& st = trace->instructions()[store];
+      if (st.a == ref) f(ExitField{int32_t(*trace->storeOffset(st)), locations[Trace::storedValue(st)]});
+    }
+  }
 };
 
 // A Boolean made from a condition whose guard failed at an exit has a known value there:

@@ -69,8 +69,9 @@ const void* restoreExit(const ExitMap* map, const uint64_t* registers) {
           v = w.op == ExitWrite::NewArray
                   ? newArrayFromTrace(w.imm)
                   : newContextFromTrace(reinterpret_cast<Method*>(w.imm), reinterpret_cast<Context*>(valueAt(w.a, registers)));
-          for (const ExitField& f : w.fields)
+          map->exits->forEachField(w.ref, map->snapshot, [&](const ExitField& f) {
             *reinterpret_cast<uint64_t*>(v + uint64_t(f.offset)) = valueAt(f.value, registers);
+          });
           break;
         case ExitWrite::Select:
           v = valueAt(w.a, registers) ? valueAt(w.b, registers) : valueAt(w.c, registers);
@@ -111,7 +112,7 @@ void loadWritten(Assembler& a, const Gp& dst, const ExitWrite& known) {
 
 // kAcc := the value a native stub writes for `w`; `outer` is the earlier write of the
 // context the exit made for a NewBlock's w.outer.
-void emitValue(Assembler& a, const ExitWrite& w, const ExitWrite* outer) {
+void emitValue(Assembler& a, const ExitMap& map, const ExitWrite& w, const ExitWrite* outer) {
   switch (w.op) {
     case ExitWrite::Copy:
       loadLocation(a, kAcc, w.a);
@@ -150,10 +151,10 @@ void emitValue(Assembler& a, const ExitWrite& w, const ExitWrite* outer) {
           a.mov(rsi, kTmp);
         });
       }
-      for (const ExitField& f : w.fields) {
+      map.exits->forEachField(w.ref, map.snapshot, [&](const ExitField& f) {
         loadLocation(a, kTmp, f.value);
         a.mov(qword_ptr(kAcc, f.offset), kTmp);
-      }
+      });
       return;
     case ExitWrite::BoxDouble: {
       Label slow = a.newLabel(), done = a.newLabel();
@@ -200,20 +201,10 @@ ExitWrite TraceExits::write(IrRef ref, uint32_t s) const {
       return w;
     case IrOp::NEWCTX:
     case IrOp::NEWARR:
-      // Its words as the trace's stores left them where the exit's state was taken.
+      // (its words as the trace's stores left them where the exit's state was taken)
       w.op = i.op == IrOp::NEWCTX ? ExitWrite::NewContext : ExitWrite::NewArray;
       w.imm = uint64_t(i.imm);
       if (i.op == IrOp::NEWCTX) w.a = locations[i.a];
-      for (IrRef store : objectStores) {
-        if (store >= firstGuard[s]) break;
-        const IrIns& st = trace->instructions()[store];
-        if (st.a != ref) continue;
-        int32_t offset = int32_t(*trace->storeOffset(st));
-        Location value = locations[Trace::storedValue(st)];
-        auto same = std::find_if(w.fields.begin(), w.fields.end(), [&](const ExitField& f) { return f.offset == offset; });
-        if (same != w.fields.end()) same->value = value;
-        else w.fields.push_back({offset, value});
-      }
       return w;
     default:  // BOXD
       w.op = ExitWrite::BoxDouble;
@@ -264,7 +255,7 @@ void emitNativeExitStub(Assembler& a, const ExitMap& map) {
     if (w.op != ExitWrite::Copy && known) {
       loadWritten(a, kAcc, *known);
     } else {
-      emitValue(a, w, w.outer != kNoRef ? writeOf(w.outer) : nullptr);
+      emitValue(a, map, w, w.outer != kNoRef ? writeOf(w.outer) : nullptr);
       if (w.op != ExitWrite::Copy) computed.push_back(w);
       if (w.op != ExitWrite::Copy && w.aside) {
         keptAlive.push_back(madeAsideIndex(w));

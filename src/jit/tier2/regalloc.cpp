@@ -73,17 +73,19 @@ void TraceAssembler::computeLiveness() {
 void TraceAssembler::findValuesOnlyExitsNeed() {
   size_t count = ins_.size();
   atExit_.assign(count, false);
+  bool objects = false;  // (contexts or Arrays: most traces make none)
   for (IrRef n = 0; n < count; n++) {
     const IrIns& i = ins_[n];
     atExit_[n] = needed_[n] && (i.op == IrOp::BOXD || i.op == IrOp::NEWBLK || i.op == IrOp::NEWCTX ||
                                 i.op == IrOp::NEWARR ||
                                 (i.op == IrOp::SELECT && t_.isConstant(i.b) && t_.isConstant(i.c) &&
                                  !t_.isConstant(i.a)));
+    objects |= atExit_[n] && (i.op == IrOp::NEWCTX || i.op == IrOp::NEWARR);
   }
   firstGuard_.assign(t_.snapshots().size(), kNoRef);
-  std::vector<IrRef> lastGuard(t_.snapshots().size(), kNoRef);
+  std::vector<IrRef> lastGuard(objects ? t_.snapshots().size() : 0, kNoRef);
   objectStores_.clear();
-  for (IrRef n = 0; n < count; n++) {
+  for (IrRef n = 0; objects && n < count; n++) {
     if (!needed_[n]) continue;
     if (ins_[n].snapshot >= 0) {
       size_t s = size_t(ins_[n].snapshot);
@@ -131,7 +133,7 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
           unsink(i.a);
           unsink(i.b);
         }
-      } else if (isObjectStore(n) && atExit_[i.a]) {
+      } else if (objects && isObjectStore(n) && atExit_[i.a]) {
         unsink(Trace::storedValue(i));  // (the store goes with its object)
       } else if (i.op == IrOp::NEWBLK && atExit_[n] && ins_[i.a].op == IrOp::NEWCTX) {
         unsink(i.b);  // (its context may be made by the exit too)
@@ -143,7 +145,10 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
     }
     // An exit that makes a block over a context it makes writes the context first, as an
     // inlined activation's (exit_map.h): else the context is made in the trace.
-    for (size_t s = 0; s < t_.snapshots().size(); s++) {
+    bool contextsAtExits = false;
+    for (IrRef n = 0; objects && n < count && !contextsAtExits; n++)
+      contextsAtExits = atExit_[n] && ins_[n].op == IrOp::NEWCTX;
+    for (size_t s = 0; contextsAtExits && s < t_.snapshots().size(); s++) {
       if (firstGuard_[s] == kNoRef) continue;
       const Snapshot& snapshot = t_.snapshots()[s];
       auto written = [&](IrRef r) {
@@ -170,18 +175,13 @@ void TraceAssembler::findValuesOnlyExitsNeed() {
   std::vector<uint32_t> guards(t_.snapshots().size(), 0);
   for (IrRef n = 0; n < count; n++)
     if (emitted(n) && ins_[n].snapshot >= 0) {
-      guards[size_t(ins_[n].snapshot)]++;
-      onlyGuard_[size_t(ins_[n].snapshot)] = n;
+      size_t s = size_t(ins_[n].snapshot);
+      guards[s]++;
+      onlyGuard_[s] = n;
+      if (firstGuard_[s] == kNoRef) firstGuard_[s] = n;
     }
   for (size_t s = 0; s < guards.size(); s++)
     if (guards[s] != 1) onlyGuard_[s] = kNoRef;
-}
-
-// A store into a context or (at a constant index) an Array that the trace made.
-bool TraceAssembler::isObjectStore(IrRef n) const {
-  const IrIns& i = ins_[n];
-  if (i.op == IrOp::STORE) return ins_[i.a].op == IrOp::NEWCTX;
-  return i.op == IrOp::STOREX && ins_[i.a].op == IrOp::NEWARR && t_.isConstant(i.b);
 }
 
 bool TraceAssembler::conditionKnownAtExit(IrRef select, int32_t s) const {

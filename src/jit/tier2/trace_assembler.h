@@ -99,7 +99,12 @@ class TraceAssembler {
   void computeLiveness();
   void findValuesOnlyExitsNeed();
   bool conditionKnownAtExit(IrRef select, int32_t snapshot) const;
-  bool isObjectStore(IrRef n) const;
+  // A store into a context or (at a constant index) an Array that the trace made.
+  bool isObjectStore(IrRef n) const {
+    const IrIns& i = ins_[n];
+    if (i.op == IrOp::STORE) return ins_[i.a].op == IrOp::NEWCTX;
+    return i.op == IrOp::STOREX && ins_[i.a].op == IrOp::NEWARR && t_.isConstant(i.b);
+  }
   void describeExits();
   void select(const IrIns& i);  // kAcc := i.a ? i.b : i.c
   void writeLevelFrames(const Snapshot& s, const uint8_t* send);
@@ -142,15 +147,18 @@ class TraceAssembler {
   // What the exit of snapshot `s` uses to write `ref`: the value, or for a value computed
   // there its operands (none for a Boolean of the condition whose guard failed there).
   template <class F>
-  void forEachExitUse(IrRef ref, int32_t s, F&& f) const {
+  [[gnu::always_inline]] void forEachExitUse(IrRef ref, int32_t s, F&& f) const {
     if (!atExit_[ref]) return f(ref);
     const IrIns& i = ins_[ref];
     if (i.op == IrOp::SELECT && conditionKnownAtExit(ref, s)) return;
     if (i.a != kNoRef && !atExit_[i.a]) f(i.a);  // (a block's context made there: written first)
     if (i.op == IrOp::NEWBLK) f(i.b);
-    if (i.op == IrOp::NEWCTX || i.op == IrOp::NEWARR)
-      for (IrRef store : objectStores_)
-        if (store < firstGuard_[size_t(s)] && ins_[store].a == ref) f(Trace::storedValue(ins_[store]));
+    if (i.op == IrOp::NEWCTX || i.op == IrOp::NEWARR) forEachStoredValue(ref, s, f);
+  }
+  template <class F>
+  [[gnu::noinline]] void forEachStoredValue(IrRef object, int32_t s, F& f) const {
+    for (IrRef store : objectStores_)
+      if (store < firstGuard_[size_t(s)] && ins_[store].a == object) f(Trace::storedValue(ins_[store]));
   }
   void allocate(IrRef n);
   void expire(IrRef n);
