@@ -38,8 +38,8 @@ namespace som::tier2 {
 namespace {
 
 // Whether frame slot `slot` of an activation of m is written before it is read on every
-// path from bytecode `pc` (a return ends a path). Unsure (too many bytecodes to follow)
-// means live.
+// path from bytecode `pc` (a return ends a path). Unsure (too many bytecodes to follow, or
+// a send of #restart, which starts the activation over with its locals) means live.
 bool deadAt(const Method* m, uint32_t pc, uint32_t slot) {
   std::vector<uint32_t> pending = {pc};
   std::set<uint32_t> seen;
@@ -51,6 +51,8 @@ bool deadAt(const Method* m, uint32_t pc, uint32_t slot) {
     const uint8_t* p = m->code + at;
     uint8_t bc = *p;
     if (bc == BC_PUSH_SLOT && p[1] == slot) return false;
+    if ((bc == BC_SEND || bc == BC_SUPER_SEND) && asString(m->literals[readU16(p + 1)])->view() == "restart")
+      return false;
     if ((bc == BC_POP_SLOT && p[1] == slot) || kBytecodes[bc].kind == BcKind::Return) continue;
     uint32_t next = at + kBytecodes[bc].length;
     switch (kBytecodes[bc].kind) {
