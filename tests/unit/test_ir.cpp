@@ -269,6 +269,9 @@ TEST(TraceIr, LoadsFromAContextTheTraceMadeAreForwarded) {
   t.emit(IrOp::STORE, ctx, x, kNoRef, kVar0);
   EXPECT_EQ(t.emit(IrOp::LOAD, ctx, kNoRef, kNoRef, kVar0), x);
   EXPECT_EQ(t.constant(t.emit(IrOp::LOAD, ctx, kNoRef, kNoRef, kVar1)), som::U.nil.raw());
+  IrRef other = t.emit(IrOp::NEWCTX, outer, kNoRef, kNoRef, 0x1000);
+  t.emit(IrOp::STORE, other, t.konst(7), kNoRef, kVar0);  // another new context: no alias
+  EXPECT_EQ(t.emit(IrOp::LOAD, ctx, kNoRef, kNoRef, kVar0), x);
   t.emit(IrOp::STORE, outer, t.konst(9), kNoRef, kVar1);  // another context, another offset
   EXPECT_EQ(t.emit(IrOp::LOAD, ctx, kNoRef, kNoRef, kVar0), x);
   t.emit(IrOp::STORE, outer, t.konst(9), kNoRef, kVar0);  // the same offset: may alias
@@ -279,7 +282,7 @@ TEST(TraceIr, LoadsFromAContextTheTraceMadeAreForwarded) {
   IrRef afterCall = t.emit(IrOp::LOAD, ctx, kNoRef, kNoRef, kVar0);
   EXPECT_NE(afterCall, x);
   EXPECT_EQ(ops(t),
-            "SLOAD SLOAD NEWCTX KWORD STORE KWORD STORE STORE LOAD STORE KWORD KWORD CALLM LOAD");
+            "SLOAD SLOAD NEWCTX KWORD STORE NEWCTX KWORD STORE KWORD STORE STORE LOAD STORE KWORD KWORD CALLM LOAD");
 }
 
 // An Array the trace made (NEWARR) has a known class, kind and length, and its elements

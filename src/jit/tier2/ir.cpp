@@ -297,8 +297,8 @@ IrRef Trace::fold(IrIns& i) {
 // as long as nothing else can have written it. Only code that reaches the object through
 // memory can, and for that the object (or a block over a context) must have escaped the
 // trace's view: a call (a leaf primitive too, for an Array), or a store elsewhere that may
-// hit the same word (through a reference loaded from memory), ends the search
-// conservatively. With its loads forwarded, an object that does not escape is left to
+// hit the same word (through a reference loaded from memory, not into another object the
+// trace made), ends the search conservatively. With its loads forwarded, an object that does not escape is left to
 // the exits (regalloc.cpp).
 IrRef Trace::storedWord(IrRef object, int64_t offset) {
   bool isArray = ins_[object].op == IrOp::NEWARR;
@@ -307,6 +307,8 @@ IrRef Trace::storedWord(IrRef object, int64_t offset) {
     const IrIns& i = ins_[n];
     if (i.op == IrOp::CALLM || (isArray && i.op == IrOp::CALLP)) return kNoRef;
     if (i.op != IrOp::STORE && i.op != IrOp::STOREX) continue;
+    IrOp base = ins_[i.a].op;
+    if (i.a != object && (base == IrOp::NEWCTX || base == IrOp::NEWARR)) continue;  // another new object
     std::optional<int64_t> at = storeOffset(i);
     if (at && *at != offset) continue;
     return at && i.a == object ? storedValue(i) : kNoRef;
