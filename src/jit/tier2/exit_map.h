@@ -64,6 +64,18 @@ struct ExitWrite {
 
 struct TraceExits;
 
+// Calls f(store) for each of `stores` (in order) into `object` that comes before
+// instruction `until`: what an exit that makes the object stores into it, and so what it
+// needs alive (the stores a trace leaves to its exits: regalloc.cpp).
+template <class F>
+void forEachStoreInto(const std::vector<IrIns>& ins, const std::vector<IrRef>& stores, IrRef object, IrRef until,
+                      F&& f) {
+  for (IrRef store : stores) {
+    if (store >= until) break;
+    if (ins[store].a == object) f(ins[store]);
+  }
+}
+
 // A compact stub jumps through `stub` (offset 0) with the map's address in r11. Stubs go
 // on through the exit's target with it there too: the trace's one return reads the
 // exit's token from it (one return per exit made a sixth of the code of traces).
@@ -118,11 +130,9 @@ struct TraceExits {
   // first guard, in order (a later store to the same word wins, as in the trace).
   template <class F>
   void forEachField(IrRef ref, uint32_t s, F&& f) const {
-    for (IrRef store : objectStores) {
-      if (store >= firstGuard[s]) break;
-      const IrIns& st = trace->instructions()[store];
-      if (st.a == ref) f(ExitField{int32_t(*trace->storeOffset(st)), locations[Trace::storedValue(st)]});
-    }
+    forEachStoreInto(trace->instructions(), objectStores, ref, firstGuard[s], [&](const IrIns& st) {
+      f(ExitField{int32_t(*trace->storeOffset(st)), locations[Trace::storedValue(st)]});
+    });
   }
 };
 

@@ -157,8 +157,8 @@ class TraceAssembler {
   }
   template <class F>
   [[gnu::noinline]] void forEachStoredValue(IrRef object, int32_t s, F& f) const {
-    for (IrRef store : objectStores_)
-      if (store < firstGuard_[size_t(s)] && ins_[store].a == object) f(Trace::storedValue(ins_[store]));
+    forEachStoreInto(ins_, objectStores_, object, firstGuard_[size_t(s)],
+                     [&](const IrIns& store) { f(Trace::storedValue(store)); });
   }
   void allocate(IrRef n);
   void expire(IrRef n);
